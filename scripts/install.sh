@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# scripts/install.sh [PREFIX]   (default PREFIX: /usr/local)
+#
+# Installs what the release build produced:
+#   PREFIX/bin/uci, PREFIX/bin/ucix
+#   PREFIX/lib/libuci.so, PREFIX/include/uci.h, PREFIX/include/uci_config.h
+#   PREFIX/lib/lua/5.1/uci.so          (the Lua module, from libucix_lua.so)
+# Each part only if it was built. Builds the release workspace first when
+# target/release/uci is missing. DESTDIR, if set, is prepended to every
+# destination (for packaging; ldconfig is then skipped). ldconfig runs when
+# PREFIX is /usr or /usr/local.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+
+prefix=${1:-/usr/local}
+case $prefix in
+    /*) ;;
+    *) echo "install.sh: PREFIX must be an absolute path: $prefix" >&2; exit 1 ;;
+esac
+prefix=${prefix%/}
+[ -n "$prefix" ] || prefix=/
+dest=${DESTDIR:-}$prefix
+rel=$repo/target/release
+
+if [ ! -x "$rel/uci" ]; then
+    if ! command -v cargo >/dev/null 2>&1 && [ -x "${CARGO_HOME:-$HOME/.cargo}/bin/cargo" ]; then
+        PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+    fi
+    echo "==> target/release/uci missing: cargo build --release --workspace"
+    cargo build --release --workspace
+fi
+
+installed=0
+put() { # put MODE SRC DST
+    install -D -m "$1" "$2" "$3"
+    echo "installed $3"
+    installed=$((installed + 1))
+}
+
+for b in uci ucix; do
+    if [ -x "$rel/$b" ]; then
+        put 0755 "$rel/$b" "$dest/bin/$b"
+    else
+        echo "skipped $b (not built)"
+    fi
+done
+
+if [ -f "$rel/libuci.so" ]; then
+    put 0755 "$rel/libuci.so" "$dest/lib/libuci.so"
+    for h in uci.h uci_config.h; do
+        if [ -f "uci-compat/include/$h" ]; then
+            put 0644 "uci-compat/include/$h" "$dest/include/$h"
+        else
+            echo "skipped include/$h (uci-compat/include/$h missing)"
+        fi
+    done
+else
+    echo "skipped libuci.so and headers (not built)"
+fi
+
+if [ -f "$rel/libucix_lua.so" ]; then
+    put 0755 "$rel/libucix_lua.so" "$dest/lib/lua/5.1/uci.so"
+else
+    echo "skipped the Lua module (libucix_lua.so not built)"
+fi
+
+if [ -z "${DESTDIR:-}" ] && { [ "$prefix" = /usr ] || [ "$prefix" = /usr/local ]; }; then
+    if [ -f "$dest/lib/libuci.so" ]; then
+        if command -v ldconfig >/dev/null 2>&1 || [ -x /sbin/ldconfig ]; then
+            echo "==> ldconfig"
+            PATH=$PATH:/sbin:/usr/sbin ldconfig
+        fi
+    fi
+fi
+echo "==> $installed file(s) installed under $dest"

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine:
+#   1. installs the system packages the tests need (only when something is
+#      missing; apt-get as root, or through sudo),
+#   2. cargo build --release --workspace   (uci, ucix, libuci.so, libucix_lua.so)
+#   3. cargo test  --release --workspace   (unit tests, integration tests and the
+#      CLI / C API / Lua conformance runs against the release artifacts)
+# Extra arguments go to `cargo test` (e.g. `scripts/test.sh -- --nocapture`).
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+
+log() { printf '\n==> %s\n' "$*"; }
+die() { printf 'scripts/test.sh: %s\n' "$*" >&2; exit 1; }
+have() { command -v "$1" >/dev/null 2>&1; }
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+
+# --- 1. system packages ----------------------------------------------------
+missing=()
+have lua5.1 || missing+=(lua5.1)
+installed liblua5.1-0-dev || missing+=(liblua5.1-0-dev)
+have valgrind || missing+=(valgrind)
+have unshare || missing+=(util-linux)
+{ have gcc && have cc; } || missing+=(gcc)
+have pkg-config || missing+=(pkg-config)
+have python3 || missing+=(python3)
+
+if [ "${#missing[@]}" -gt 0 ]; then
+    log "installing missing system packages: ${missing[*]}"
+    have apt-get || die "apt-get not found; install by hand: ${missing[*]}"
+    sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        have sudo || die "not root and no sudo; install by hand: ${missing[*]}"
+        sudo=(sudo)
+    fi
+    "${sudo[@]}" apt-get update
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y --no-install-recommends "${missing[@]}"
+else
+    log "system packages present (lua5.1, liblua5.1-0-dev, valgrind, unshare, gcc, pkg-config, python3)"
+fi
+
+# --- 2. toolchain ------------------------------------------------------------
+if ! have cargo && [ -x "${CARGO_HOME:-$HOME/.cargo}/bin/cargo" ]; then
+    PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+fi
+have cargo || die "cargo not found"
+[ "$(id -u)" -eq 0 ] || echo "note: not root: the conformance runs cannot use --isolate (host /tmp/.uci and /var/run/uci may leak in)" >&2
+if [ ! -d ../shared ] && [ -z "${UCIX_SHARED:-}" ]; then
+    echo "note: ../shared not found: tests that read it will print 'skipped'" >&2
+fi
+cargo --version
+rustc --version
+
+# --- 3. build and test -----------------------------------------------------------
+log "cargo build --release --workspace"
+cargo build --release --workspace
+
+for f in target/release/uci target/release/ucix target/release/libuci.so target/release/libucix_lua.so; do
+    [ -e "$f" ] || die "$f was not built"
+done
+
+log "cargo test --release --workspace --no-fail-fast"
+start=$SECONDS
+cargo test --release --workspace --no-fail-fast "$@"
+log "all tests passed ($((SECONDS - start))s of cargo test)"

@@ -1,0 +1,4 @@
+//! The command-line tools: `uci` (byte-compatible) and `ucix` (extended).
+
+pub mod uci;
+pub mod ucix;

@@ -1,0 +1,410 @@
+//! The `uci` commands (cli.md §2, §4).
+
+use std::io::Write;
+
+use super::Session;
+use crate::delta::{self, Cmd};
+use crate::edit::{self, Effect};
+use crate::error::ErrorCode;
+use crate::lookup::{Ptr, Target};
+use crate::model::{Package, Value};
+use crate::write::quote::push_quoted;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum C {
+    Batch,
+    Show,
+    Export,
+    Commit,
+    Changes,
+    Import,
+    Add,
+    AddList,
+    DelList,
+    Get,
+    Set,
+    Del,
+    Rename,
+    Revert,
+    Reorder,
+    Help,
+}
+
+fn command(word: &[u8]) -> Option<C> {
+    let w = word.to_ascii_lowercase();
+    Some(match &w[..] {
+        b"batch" => C::Batch,
+        b"show" => C::Show,
+        b"export" => C::Export,
+        b"commit" => C::Commit,
+        b"changes" => C::Changes,
+        b"import" => C::Import,
+        b"add" => C::Add,
+        b"add_list" => C::AddList,
+        b"del_list" => C::DelList,
+        b"get" => C::Get,
+        b"set" => C::Set,
+        b"delete" | b"del" => C::Del,
+        b"rename" | b"ren" => C::Rename,
+        b"revert" => C::Revert,
+        b"reorder" => C::Reorder,
+        b"help" => C::Help,
+        _ => return None,
+    })
+}
+
+/// `uci_cmd`: runs one command (argv without the program name). 255 means
+/// unknown command or wrong argument count.
+pub fn run(s: &mut Session, argv: &[Vec<u8>]) -> i32 {
+    let Some(cmd) = command(&argv[0]) else { return 255 };
+    match cmd {
+        C::Batch if !s.batch => super::batch::run(s),
+        C::Batch => 255,
+        C::Show | C::Export | C::Commit | C::Changes => package_cmd_all(s, cmd, argv),
+        C::Import => import(s, argv),
+        C::Add => add(s, argv),
+        C::Help => {
+            s.usage();
+            0
+        }
+        _ => section_cmd(s, cmd, argv),
+    }
+}
+
+fn package_cmd_all(s: &mut Session, cmd: C, argv: &[Vec<u8>]) -> i32 {
+    if argv.len() > 2 {
+        return 255;
+    }
+    if argv.len() == 2 {
+        return package_cmd(s, cmd, &argv[1]);
+    }
+    match s.ctx.list_configs() {
+        Err(e) => {
+            s.perror(e.code());
+            1
+        }
+        Ok(names) => {
+            for n in names {
+                package_cmd(s, cmd, &n);
+            }
+            0
+        }
+    }
+}
+
+fn package_cmd(s: &mut Session, cmd: C, tuple: &[u8]) -> i32 {
+    let mut ptr = Ptr::default();
+    let idx = match s.ctx.lookup(&mut ptr, Some(tuple), true) {
+        Ok(i) => i,
+        Err(e) => {
+            s.perror(e.code());
+            return 1;
+        }
+    };
+    let mut ret = 0;
+    match cmd {
+        C::Changes => show_changes(s, idx),
+        C::Commit => {
+            if !s.nocommit {
+                match s.ctx.commit(idx, false) {
+                    Ok(_) => {}
+                    Err(e) => {
+                        s.perror(e.code());
+                        ret = 1;
+                    }
+                }
+            }
+        }
+        C::Export => {
+            let mut out = Vec::new();
+            let names = s.ctx.flags & crate::store::FLAG_EXPORT_NAME != 0;
+            crate::write::export(&mut out, &s.ctx.packages[idx], true, names);
+            let _ = s.out.write_all(&out);
+        }
+        C::Show => {
+            if !ptr.complete() {
+                s.perror(ErrorCode::NotFound);
+                ret = 1;
+            } else {
+                let mut out = Vec::new();
+                let p = &s.ctx.packages[idx];
+                match (ptr.target_level(), ptr.s, ptr.o) {
+                    (Target::Option, Some(si), Some(oi)) => show_option(s, &mut out, p, si, oi, &p.sections[si].name),
+                    (Target::Section, Some(si), _) => show_section(s, &mut out, p, si, &p.sections[si].name),
+                    _ => show_package(s, &mut out, p),
+                }
+                let _ = s.out.write_all(&out);
+            }
+        }
+        _ => {}
+    }
+    // The package is unloaded after each package command.
+    s.ctx.unload_all();
+    ret
+}
+
+trait Level {
+    fn target_level(&self) -> Target;
+}
+
+impl Level for Ptr {
+    /// The deepest level the lookup resolved to (`ptr.last`).
+    fn target_level(&self) -> Target {
+        if self.o.is_some() && self.option.is_some() {
+            Target::Option
+        } else if self.s.is_some() {
+            Target::Section
+        } else {
+            Target::Package
+        }
+    }
+}
+
+fn show_value(s: &Session, out: &mut Vec<u8>, v: &Value, quote: bool) {
+    show_value_d(&s.delimiter, out, v, quote)
+}
+
+fn show_value_d(delimiter: &[u8], out: &mut Vec<u8>, v: &Value, quote: bool) {
+    match v {
+        Value::Str(v) => {
+            if quote {
+                push_quoted(out, v);
+            } else {
+                out.extend_from_slice(v);
+            }
+        }
+        Value::List(items) => {
+            for (i, it) in items.iter().enumerate() {
+                if i > 0 {
+                    out.extend_from_slice(delimiter);
+                }
+                if quote || it.iter().any(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n')) {
+                    push_quoted(out, it);
+                } else {
+                    out.extend_from_slice(it);
+                }
+            }
+        }
+    }
+    out.push(b'\n');
+}
+
+fn show_option(s: &Session, out: &mut Vec<u8>, p: &Package, si: usize, oi: usize, sref: &[u8]) {
+    let o = &p.sections[si].options[oi];
+    out.extend_from_slice(&p.name);
+    out.push(b'.');
+    out.extend_from_slice(sref);
+    out.push(b'.');
+    out.extend_from_slice(&o.name);
+    out.push(b'=');
+    show_value(s, out, &o.value, true);
+}
+
+fn show_section(s: &Session, out: &mut Vec<u8>, p: &Package, si: usize, sref: &[u8]) {
+    let sec = &p.sections[si];
+    out.extend_from_slice(&p.name);
+    out.push(b'.');
+    out.extend_from_slice(sref);
+    out.push(b'=');
+    out.extend_from_slice(&sec.stype);
+    out.push(b'\n');
+    for oi in 0..sec.options.len() {
+        show_option(s, out, p, si, oi, sref);
+    }
+}
+
+fn show_package(s: &Session, out: &mut Vec<u8>, p: &Package) {
+    let idx = if s.show_ext { p.type_indexes() } else { vec![] };
+    for si in 0..p.sections.len() {
+        let sec = &p.sections[si];
+        if s.show_ext && sec.anonymous {
+            let r = format!("@{}[{}]", String::from_utf8_lossy(&sec.stype), idx[si]);
+            let mut rb = b"@".to_vec();
+            rb.extend_from_slice(&sec.stype);
+            rb.extend_from_slice(format!("[{}]", idx[si]).as_bytes());
+            let _ = r;
+            show_section(s, out, p, si, &rb);
+        } else {
+            show_section(s, out, p, si, &sec.name);
+        }
+    }
+}
+
+fn show_changes(s: &mut Session, idx: usize) {
+    let p = &s.ctx.packages[idx];
+    let mut out = Vec::new();
+    for d in &p.saved_delta {
+        if d.cmd == Cmd::Remove {
+            out.push(b'-');
+        }
+        out.extend_from_slice(&p.name);
+        out.push(b'.');
+        out.extend_from_slice(&d.section);
+        if let Some(o) = &d.option {
+            out.push(b'.');
+            out.extend_from_slice(o);
+        }
+        if d.cmd != Cmd::Remove {
+            out.extend_from_slice(match d.cmd {
+                Cmd::ListAdd => b"+=",
+                Cmd::ListDel => b"-=",
+                _ => b"=",
+            });
+            push_quoted(&mut out, d.value.as_deref().unwrap_or(b""));
+        }
+        out.push(b'\n');
+    }
+    let _ = s.out.write_all(&out);
+}
+
+fn sscanf_int_ok(v: &[u8]) -> bool {
+    let t: Vec<u8> = v.iter().copied().skip_while(|c| crate::syntax::is_space(*c)).collect();
+    if t.is_empty() {
+        // sscanf returns EOF, which is not 0: the value passes.
+        return true;
+    }
+    let t = t.strip_prefix(b"-").or_else(|| t.strip_prefix(b"+")).unwrap_or(&t);
+    t.first().is_some_and(u8::is_ascii_digit)
+}
+
+fn section_cmd(s: &mut Session, cmd: C, argv: &[Vec<u8>]) -> i32 {
+    if argv.len() != 2 {
+        return 255;
+    }
+    let mut ptr = Ptr::default();
+    let idx = match s.ctx.lookup(&mut ptr, Some(&argv[1]), true) {
+        Ok(i) => i,
+        Err(e) => {
+            s.perror(e.code());
+            return 1;
+        }
+    };
+    if ptr.value.is_some() && matches!(cmd, C::Get | C::Revert) {
+        return 1;
+    }
+    let p = &mut s.ctx.packages[idx];
+    let delim = s.delimiter.clone();
+    let ret: Result<Effect, ErrorCode> = match cmd {
+        C::Get => {
+            if !ptr.complete() {
+                s.perror(ErrorCode::NotFound);
+                return 1;
+            }
+            let mut out = Vec::new();
+            match (ptr.target_level(), ptr.s, ptr.o) {
+                (Target::Option, Some(si), Some(oi)) => show_value_d(&delim, &mut out, &p.sections[si].options[oi].value, false),
+                (Target::Section, Some(si), _) => {
+                    out.extend_from_slice(&p.sections[si].stype);
+                    out.push(b'\n');
+                }
+                _ => {}
+            }
+            let _ = s.out.write_all(&out);
+            return 0;
+        }
+        C::Revert => {
+            let sec = ptr.section.clone();
+            let opt = ptr.option.clone();
+            let _ = s.ctx.revert(idx, sec.as_deref(), opt.as_deref());
+            return 0;
+        }
+        C::Rename => edit::rename(p, &mut ptr, false).map_err(|e| e.code()),
+        C::Set => edit::set(p, &mut ptr, false).map_err(|e| e.code()),
+        C::AddList => edit::add_list(p, &mut ptr, false).map_err(|e| e.code()),
+        C::DelList => edit::del_list(p, &mut ptr, false).map_err(|e| e.code()),
+        C::Reorder => {
+            let (Some(si), Some(v)) = (ptr.s, ptr.value.clone()) else {
+                s.perror(ErrorCode::NotFound);
+                return 1;
+            };
+            edit::reorder(p, si, delta::strtoul_int(&v), false).map_err(|e| e.code())
+        }
+        C::Del => {
+            if let Some(v) = &ptr.value {
+                if !sscanf_int_ok(v) {
+                    return 1;
+                }
+            }
+            match edit::delete_ex(p, &mut ptr, false) {
+                Ok(Some(e)) => Ok(e),
+                Ok(None) => Err(ErrorCode::Ok),
+                Err(e) => Err(e.code()),
+            }
+        }
+        _ => return 255,
+    };
+    let ret = match ret {
+        Ok(_) => s.ctx.save(idx).map_err(|e| e.code()),
+        Err(e) => Err(e),
+    };
+    if let Err(code) = ret {
+        s.perror(code);
+        return 1;
+    }
+    0
+}
+
+fn add(s: &mut Session, argv: &[Vec<u8>]) -> i32 {
+    if argv.len() != 3 {
+        return 255;
+    }
+    let r = s.ctx.load(&argv[1]).and_then(|idx| {
+        let si = edit::add_section(&mut s.ctx.packages[idx], &argv[2], false);
+        let name = s.ctx.packages[idx].sections[si].name.clone();
+        s.ctx.save(idx).map(|_| name)
+    });
+    match r {
+        Ok(name) => {
+            let _ = s.out.write_all(&name);
+            let _ = s.out.write_all(b"\n");
+            0
+        }
+        Err(e) => {
+            s.perror(e.code());
+            e.code() as i32
+        }
+    }
+}
+
+fn import(s: &mut Session, argv: &[Vec<u8>]) -> i32 {
+    if argv.len() > 2 {
+        return 255;
+    }
+    let name = argv.get(1).cloned();
+    if name.is_none() && s.merge {
+        return 255;
+    }
+    let mut merge = None;
+    if s.merge {
+        if let Some(n) = &name {
+            merge = s.ctx.load(n).ok();
+        }
+    }
+    let input = std::mem::replace(&mut s.input, crate::syntax::Stream::from_bytes(b""));
+    let mut input = input;
+    let r = s.ctx.import(&mut input, name.as_deref(), merge, name.is_some());
+    s.input = input;
+    let r = match r {
+        Ok(last) => {
+            if let (Some(_), Some(i)) = (merge, last) {
+                s.ctx.save(i)
+            } else {
+                let mut res = Ok(());
+                let mut i = 0;
+                while i < s.ctx.packages.len() {
+                    let mut p = std::mem::take(&mut s.ctx.packages[i]);
+                    res = s.ctx.commit_package(&mut p, true);
+                    s.ctx.packages[i] = p;
+                    i += 1;
+                }
+                res
+            }
+        }
+        Err(e) => Err(e),
+    };
+    if let Err(e) = r {
+        s.perror(e.code());
+        return 1;
+    }
+    0
+}

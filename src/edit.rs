@@ -1,0 +1,330 @@
+//! The mutation rules of libuci (libuci-abi.md §6.12–§6.18), written once and
+//! used by the config parser, delta replay, the CLI, the C shim and Lua.
+//!
+//! Each function takes a looked-up (or to-be-looked-up) [`Ptr`] and records a
+//! [`Delta`] in `p.delta` when the package tracks changes and the call is not
+//! internal (delta replay is internal). The returned [`Effect`] says which
+//! objects were created, replaced or changed in place, so that the C shim can
+//! mirror libuci's object identity rules.
+#![forbid(unsafe_code)]
+
+use crate::delta::{Cmd, Delta};
+use crate::error::{fail, ErrorCode, Result};
+use crate::lookup::{self, valid_type, Ptr, LOOKUP_COMPLETE, LOOKUP_DONE};
+use crate::model::{naming, Opt, Package, Section, Value};
+
+/// What a mutation did to the tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Nothing changed (same value, empty value on a missing item, …).
+    None,
+    /// A new option was appended (section index, option index).
+    OptionCreated(usize, usize),
+    /// An option's value was overwritten in place (same-length string).
+    OptionInPlace(usize, usize),
+    /// The option object was replaced at the same position.
+    OptionReplaced(usize, usize),
+    /// A list item was appended to an existing list option.
+    ListAppended(usize, usize),
+    /// List items were removed from an option.
+    ListItemsRemoved(usize, usize),
+    /// A new section was appended.
+    SectionCreated(usize),
+    /// A section's type was overwritten in place (same length).
+    SectionInPlace(usize),
+    /// The section object was replaced at the same position.
+    SectionReplaced(usize),
+    /// An option was removed (section index, former option index).
+    OptionDeleted(usize, usize),
+    /// A section was removed (former index).
+    SectionDeleted(usize),
+    /// An option or section was renamed.
+    Renamed,
+    /// A section moved (from, to).
+    Moved(usize, usize),
+}
+
+fn record(p: &mut Package, internal: bool, cmd: Cmd, section: &[u8], option: Option<&[u8]>, value: Option<&[u8]>) {
+    if !internal && p.has_delta {
+        p.delta.push(Delta::new(cmd, section, option, value));
+    }
+}
+
+/// Resolves `ptr` against `p` unless that was done; fills missing names from
+/// the resolved objects (`uci_expand_ptr`).
+pub fn expand(p: &Package, ptr: &mut Ptr) -> Result<()> {
+    if ptr.flags & LOOKUP_DONE == 0 {
+        lookup::resolve(p, ptr, true)?;
+    }
+    if ptr.section.is_none() {
+        if let Some(si) = ptr.s {
+            ptr.section = Some(p.sections[si].name.clone());
+        }
+    }
+    if ptr.option.is_none() {
+        if let (Some(si), Some(oi)) = (ptr.s, ptr.o) {
+            ptr.option = Some(p.sections[si].options[oi].name.clone());
+        }
+    }
+    Ok(())
+}
+
+/// `uci_set`: sets an option value or a section type, creating it if needed.
+pub fn set(p: &mut Package, ptr: &mut Ptr, internal: bool) -> Result<Effect> {
+    expand(p, ptr)?;
+    let Some(value) = ptr.value.clone() else { return fail(ErrorCode::Inval) };
+    if ptr.s.is_none() && !(ptr.option.is_none() && ptr.section.is_some()) {
+        return fail(ErrorCode::Inval);
+    }
+    if ptr.option.is_none() && !value.is_empty() && !valid_type(&value) {
+        return fail(ErrorCode::Inval);
+    }
+    if let (Some(opt), Some(si), None) = (&ptr.option, ptr.s, ptr.o) {
+        ptr.o = p.sections[si].option_index(opt);
+    }
+    if value.is_empty() {
+        if !ptr.complete() {
+            return Ok(Effect::None);
+        }
+        return delete(p, ptr, false);
+    }
+    let section = ptr.section.clone().unwrap_or_default();
+    let effect = if let Some(opt) = ptr.option.clone() {
+        let si = ptr.s.expect("checked above");
+        let sec = &mut p.sections[si];
+        match ptr.o {
+            None => {
+                sec.options.push(Opt { name: opt.clone(), value: Value::Str(value.clone()) });
+                let oi = sec.options.len() - 1;
+                ptr.o = Some(oi);
+                Effect::OptionCreated(si, oi)
+            }
+            Some(oi) => {
+                let o = &mut sec.options[oi];
+                let eff = match &o.value {
+                    Value::Str(old) if *old == value => return Ok(Effect::None),
+                    Value::Str(old) if old.len() == value.len() => Effect::OptionInPlace(si, oi),
+                    _ => Effect::OptionReplaced(si, oi),
+                };
+                o.value = Value::Str(value.clone());
+                eff
+            }
+        }
+    } else {
+        match ptr.s {
+            None => {
+                p.count_section();
+                let si = p.push_section(Section { name: section.clone(), stype: value.clone(), anonymous: false, options: vec![] });
+                ptr.s = Some(si);
+                Effect::SectionCreated(si)
+            }
+            Some(si) => {
+                let sec = &mut p.sections[si];
+                if sec.stype == value {
+                    return Ok(Effect::None);
+                }
+                let eff = if sec.stype.len() == value.len() {
+                    Effect::SectionInPlace(si)
+                } else {
+                    sec.anonymous = false;
+                    Effect::SectionReplaced(si)
+                };
+                sec.stype = value.clone();
+                eff
+            }
+        }
+    };
+    record(p, internal, Cmd::Change, &section, ptr.option.as_deref(), Some(&value));
+    Ok(effect)
+}
+
+/// `sscanf(value, "%d")`: `None` when no number could be read.
+fn scan_int(v: &[u8]) -> Option<i64> {
+    let mut i = 0;
+    while i < v.len() && crate::syntax::is_space(v[i]) {
+        i += 1;
+    }
+    let mut neg = false;
+    if i < v.len() && (v[i] == b'+' || v[i] == b'-') {
+        neg = v[i] == b'-';
+        i += 1;
+    }
+    let ds = i;
+    let mut n: i64 = 0;
+    while i < v.len() && v[i].is_ascii_digit() {
+        n = (n * 10 + (v[i] - b'0') as i64).min(i64::from(i32::MAX) + 1);
+        i += 1;
+    }
+    if i == ds {
+        return None;
+    }
+    Some(if neg { -n } else { n })
+}
+
+/// Outcome of [`delete`] when a list index could not be parsed: libuci
+/// returns a bare 1 without setting an error.
+pub const DELETE_BAD_INDEX: i32 = 1;
+
+/// `uci_delete`: removes an option, a section, or (for a list with a value)
+/// the list item at that index.
+pub fn delete(p: &mut Package, ptr: &mut Ptr, internal: bool) -> Result<Effect> {
+    delete_ex(p, ptr, internal).map(|r| r.unwrap_or(Effect::None))
+}
+
+/// Like [`delete`], but `Ok(None)` reports the unparseable-index case.
+pub fn delete_ex(p: &mut Package, ptr: &mut Ptr, internal: bool) -> Result<Option<Effect>> {
+    expand(p, ptr)?;
+    if !ptr.complete() {
+        return fail(ErrorCode::NotFound);
+    }
+    let Some(si) = ptr.s else { return fail(ErrorCode::Inval) };
+    let section = ptr.section.clone().unwrap_or_default();
+    if let Some(oi) = ptr.o {
+        let is_list = p.sections[si].options[oi].value.is_list();
+        if let (true, Some(v)) = (is_list, ptr.value.clone().filter(|v| !v.is_empty())) {
+            let Some(index) = scan_int(&v) else { return Ok(None) };
+            let mut removed = false;
+            if let Value::List(items) = &mut p.sections[si].options[oi].value {
+                if index >= 0 && (index as usize) < items.len() {
+                    items.remove(index as usize);
+                    removed = true;
+                }
+            }
+            if removed {
+                record(p, internal, Cmd::Remove, &section, ptr.option.as_deref(), Some(&v));
+                return Ok(Some(Effect::ListItemsRemoved(si, oi)));
+            }
+            return Ok(Some(Effect::None));
+        }
+        record(p, internal, Cmd::Remove, &section, ptr.option.as_deref(), None);
+        p.sections[si].options.remove(oi);
+        ptr.o = None;
+        return Ok(Some(Effect::OptionDeleted(si, oi)));
+    }
+    record(p, internal, Cmd::Remove, &section, ptr.option.as_deref(), None);
+    p.remove_section(si);
+    ptr.s = None;
+    Ok(Some(Effect::SectionDeleted(si)))
+}
+
+/// `uci_add_list`: appends a list item (creating the list or converting a
+/// string option).
+pub fn add_list(p: &mut Package, ptr: &mut Ptr, internal: bool) -> Result<Effect> {
+    expand(p, ptr)?;
+    let Some(si) = ptr.s else { return fail(ErrorCode::Inval) };
+    let Some(value) = ptr.value.clone() else { return fail(ErrorCode::Inval) };
+    let section = ptr.section.clone().unwrap_or_default();
+    let Some(opt) = ptr.option.clone() else {
+        // libuci appends an option without a name here (and crashes on the
+        // next export); only the recorded change is observable.
+        record(p, internal, Cmd::ListAdd, &section, None, Some(&value));
+        return Ok(Effect::None);
+    };
+    let sec = &mut p.sections[si];
+    if ptr.o.is_none() {
+        ptr.o = sec.option_index(&opt);
+    }
+    let effect = match ptr.o {
+        None => {
+            sec.options.push(Opt { name: opt.clone(), value: Value::List(vec![value.clone()]) });
+            let oi = sec.options.len() - 1;
+            ptr.o = Some(oi);
+            Effect::OptionCreated(si, oi)
+        }
+        Some(oi) => {
+            let o = &mut sec.options[oi];
+            match &mut o.value {
+                Value::List(items) => {
+                    items.push(value.clone());
+                    Effect::ListAppended(si, oi)
+                }
+                Value::Str(old) => {
+                    let old = std::mem::take(old);
+                    o.value = Value::List(vec![old, value.clone()]);
+                    Effect::OptionReplaced(si, oi)
+                }
+            }
+        }
+    };
+    record(p, internal, Cmd::ListAdd, &section, Some(&opt), Some(&value));
+    Ok(effect)
+}
+
+/// `uci_del_list`: removes every list item equal to the value.
+pub fn del_list(p: &mut Package, ptr: &mut Ptr, internal: bool) -> Result<Effect> {
+    expand(p, ptr)?;
+    let Some(si) = ptr.s else { return fail(ErrorCode::Inval) };
+    let Some(value) = ptr.value.clone() else { return fail(ErrorCode::Inval) };
+    let (Some(oi), Some(opt)) = (ptr.o, ptr.option.clone()) else { return Ok(Effect::None) };
+    if !p.sections[si].options[oi].value.is_list() {
+        return Ok(Effect::None);
+    }
+    let section = ptr.section.clone().unwrap_or_default();
+    record(p, internal, Cmd::ListDel, &section, Some(&opt), Some(&value));
+    if let Value::List(items) = &mut p.sections[si].options[oi].value {
+        items.retain(|i| *i != value);
+    }
+    Ok(Effect::ListItemsRemoved(si, oi))
+}
+
+/// `uci_rename`: renames the option, or the section (which then is no longer
+/// anonymous). The new name is not validated.
+pub fn rename(p: &mut Package, ptr: &mut Ptr, internal: bool) -> Result<Effect> {
+    expand(p, ptr)?;
+    if !ptr.complete() {
+        return fail(ErrorCode::NotFound);
+    }
+    let Some(si) = ptr.s else { return fail(ErrorCode::Inval) };
+    let Some(value) = ptr.value.clone() else { return fail(ErrorCode::Inval) };
+    let section = ptr.section.clone().unwrap_or_default();
+    record(p, internal, Cmd::Rename, &section, ptr.option.as_deref(), Some(&value));
+    match ptr.o {
+        Some(oi) if ptr.option.is_some() => p.sections[si].options[oi].name = value,
+        _ => {
+            p.rename_section_at(si, &value);
+            p.sections[si].anonymous = false;
+        }
+    }
+    Ok(Effect::Renamed)
+}
+
+/// `uci_reorder_section`: moves section `si` after the first `pos` other
+/// sections; records a delta only if its predecessor changed.
+pub fn reorder(p: &mut Package, si: usize, pos: i32, internal: bool) -> Result<Effect> {
+    let before = if si == 0 { None } else { Some(p.sections[si - 1].name.clone()) };
+    let n = p.sections.len();
+    let to = if pos <= 0 { 0 } else { (pos as usize).min(n - 1) };
+    p.move_section(si, to);
+    let after = if to == 0 { None } else { Some(p.sections[to - 1].name.clone()) };
+    // libuci compares predecessor objects; a different index means a different object
+    // unless the section did not move at all.
+    let changed = to != si || before != after;
+    if changed {
+        let name = p.sections[to].name.clone();
+        record(p, internal, Cmd::Reorder, &name, None, Some(pos.to_string().as_bytes()));
+        Ok(Effect::Moved(si, to))
+    } else {
+        Ok(Effect::None)
+    }
+}
+
+/// `uci_add_section`: appends an anonymous section with a generated name.
+pub fn add_section(p: &mut Package, stype: &[u8], internal: bool) -> usize {
+    let n = p.count_section();
+    let name = naming::anonymous_name(n, stype);
+    let si = p.push_section(Section { name: name.clone(), stype: stype.to_vec(), anonymous: true, options: vec![] });
+    record(p, internal, Cmd::Add, &name, None, Some(stype));
+    si
+}
+
+/// Marks `ptr` as resolved and complete for a section that is known to exist.
+pub fn ptr_for_section(p: &Package, si: usize) -> Ptr {
+    Ptr {
+        target: lookup::Target::Section,
+        flags: LOOKUP_DONE | LOOKUP_COMPLETE,
+        package: Some(p.name.clone()),
+        section: Some(p.sections[si].name.clone()),
+        s: Some(si),
+        ..Default::default()
+    }
+}

@@ -1,0 +1,32 @@
+//! The one rule for naming anonymous sections (file-format.md §7):
+//! `cfg` + `%02x` of the package's section counter + `%04x` of the low 16 bits
+//! of the djb2 hash (signed-char arithmetic) of the section type.
+
+/// djb2 over signed chars, masked to 31 bits.
+pub fn type_hash(stype: &[u8]) -> u32 {
+    let mut h: u32 = 5381;
+    for &c in stype {
+        h = h.wrapping_mul(33).wrapping_add(c as i8 as i32 as u32);
+    }
+    h & 0x7fff_ffff
+}
+
+/// The generated name of the `counter`-th section, of type `stype`.
+pub fn anonymous_name(counter: u32, stype: &[u8]) -> Vec<u8> {
+    format!("cfg{:02x}{:04x}", counter, type_hash(stype) & 0xffff).into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verified_names() {
+        assert_eq!(anonymous_name(2, b"interface"), b"cfg026d96");
+        assert_eq!(anonymous_name(4, b"alias"), b"cfg044d8f");
+        assert_eq!(anonymous_name(6, b"alias"), b"cfg064d8f");
+        assert_eq!(anonymous_name(301, b"t"), b"cfg12db619");
+        assert_eq!(type_hash(b"foo") & 0xffff, 0x7389);
+        assert_eq!(type_hash(&[0xc3, 0xa9]) & 0xffff, 0x6211);
+    }
+}

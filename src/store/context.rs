@@ -1,0 +1,487 @@
+//! A uci context: directories, flags, loaded packages, parser-error state.
+
+use std::fs::{self, File};
+use std::io::{self, BufReader, Seek, SeekFrom, Write};
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+
+use super::fsutil::{self, join, path};
+use super::report::{self, PctxInfo};
+use crate::delta::{self, Delta};
+use crate::error::{fail, Error, ErrorCode, Result};
+use crate::lookup::{self, valid_package, Ptr};
+use crate::model::Package;
+use crate::syntax::{self, ImportOptions, Pctx, Stream};
+use crate::write;
+
+/// `UCI_FLAG_STRICT`
+pub const FLAG_STRICT: u32 = 1;
+/// `UCI_FLAG_PERROR`
+pub const FLAG_PERROR: u32 = 2;
+/// `UCI_FLAG_EXPORT_NAME`
+pub const FLAG_EXPORT_NAME: u32 = 4;
+/// `UCI_FLAG_SAVED_DELTA`
+pub const FLAG_SAVED_DELTA: u32 = 8;
+
+pub const DEFAULT_CONFDIR: &[u8] = b"/etc/config";
+pub const DEFAULT_SAVEDIR: &[u8] = b"/tmp/.uci";
+pub const DEFAULT_CONF2DIR: &[u8] = b"/var/run/uci";
+
+/// A uci context (`struct uci_context` without the C layout).
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub confdir: Vec<u8>,
+    /// Override directory; `None` disables it.
+    pub conf2dir: Option<Vec<u8>>,
+    pub savedir: Vec<u8>,
+    /// Directories searched for delta files, in order; savedir is last.
+    pub delta_path: Vec<Vec<u8>>,
+    pub flags: u32,
+    /// Parser state left by the last parse (for error details).
+    pub pctx: Option<PctxInfo>,
+    /// Loaded packages, in load order.
+    pub packages: Vec<Package>,
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn io_err(_: io::Error) -> Error {
+    Error(ErrorCode::Io)
+}
+
+impl Context {
+    pub fn new() -> Context {
+        Context {
+            confdir: DEFAULT_CONFDIR.to_vec(),
+            conf2dir: Some(DEFAULT_CONF2DIR.to_vec()),
+            savedir: DEFAULT_SAVEDIR.to_vec(),
+            delta_path: vec![DEFAULT_SAVEDIR.to_vec()],
+            flags: FLAG_STRICT | FLAG_SAVED_DELTA,
+            pctx: None,
+            packages: vec![],
+        }
+    }
+
+    pub fn strict(&self) -> bool {
+        self.flags & FLAG_STRICT != 0
+    }
+
+    // ---- directories (§6.23) ----
+
+    pub fn set_confdir(&mut self, dir: &[u8]) {
+        self.confdir = dir.to_vec();
+    }
+
+    /// `""` disables the override directory.
+    pub fn set_conf2dir(&mut self, dir: Option<&[u8]>) {
+        self.conf2dir = dir.filter(|d| !d.is_empty()).map(<[u8]>::to_vec);
+    }
+
+    /// Makes `dir` the save directory, moving or appending it to the end of
+    /// the delta path.
+    pub fn set_savedir(&mut self, dir: &[u8]) {
+        self.delta_path.retain(|d| d != dir);
+        self.delta_path.push(dir.to_vec());
+        self.savedir = dir.to_vec();
+    }
+
+    /// Inserts a delta directory just before the last entry.
+    pub fn add_delta_path(&mut self, dir: &[u8]) -> Result<()> {
+        if self.delta_path.iter().any(|d| d == dir) {
+            return fail(ErrorCode::Duplicate);
+        }
+        let at = self.delta_path.len().saturating_sub(1);
+        self.delta_path.insert(at, dir.to_vec());
+        Ok(())
+    }
+
+    // ---- error reporting ----
+
+    /// Prints `[prefix: ]<message><detail>` to stderr (`uci_perror`).
+    pub fn perror(&self, code: ErrorCode, prefix: Option<&[u8]>) {
+        report::perror(code as i32, self.pctx.as_ref(), prefix);
+    }
+
+    /// The message for `code` (`uci_get_errorstr`).
+    pub fn error_string(&self, code: i32, prefix: Option<&[u8]>) -> Vec<u8> {
+        report::error_string(code, self.pctx.as_ref(), prefix)
+    }
+
+    fn pctx_failed(&mut self, p: &Pctx) {
+        self.pctx = Some(PctxInfo { reason: p.reason, line: p.line, byte: p.byte, batch: false });
+    }
+
+    // ---- packages ----
+
+    pub fn find(&self, name: &[u8]) -> Option<usize> {
+        self.packages.iter().position(|p| p.name == name)
+    }
+
+    /// Parses `r` (`uci_import`), appending the packages it creates.
+    /// With `merge`, statements go into that loaded package (recording deltas).
+    /// Returns the index of the last package, if any.
+    pub fn import(&mut self, r: &mut Stream<'_>, name: Option<&[u8]>, merge: Option<usize>, single: bool) -> Result<Option<usize>> {
+        if let Some(n) = name {
+            if !valid_package(n) {
+                return fail(ErrorCode::Inval);
+            }
+        }
+        let opts = ImportOptions { strict: self.strict(), single, name: name.map(<[u8]>::to_vec) };
+        let mut pctx = Pctx::new();
+        self.pctx = Some(PctxInfo { reason: None, line: 0, byte: 0, batch: false });
+        let perror = self.flags & FLAG_PERROR != 0;
+        let names: Vec<Vec<u8>> = self.packages.iter().map(|p| p.name.clone()).collect();
+        let loaded = |n: &[u8]| names.iter().any(|x| x == n);
+        let mut on_error = |p: &Pctx, e: Error| {
+            if perror {
+                let info = PctxInfo { reason: p.reason, line: p.line, byte: p.byte, batch: false };
+                report::perror(e.code() as i32, Some(&info), None);
+            }
+        };
+        let mut merged = merge.map(|i| std::mem::take(&mut self.packages[i]));
+        let im = syntax::import(&mut pctx, r, &opts, merged.as_mut(), &loaded, &mut on_error);
+        if let (Some(i), Some(m)) = (merge, merged) {
+            self.packages[i] = m;
+        }
+        let n = im.packages.len();
+        for mut p in im.packages {
+            p.has_delta = false;
+            self.packages.push(p);
+        }
+        match im.result {
+            Ok(()) => {
+                self.pctx = None;
+                Ok(merge.or(if n > 0 { Some(self.packages.len() - 1) } else { None }))
+            }
+            Err(e) => {
+                self.pctx_failed(&pctx);
+                Err(e)
+            }
+        }
+    }
+
+    /// Where package `name` is read from: (path, uses_conf2).
+    pub fn config_path(&self, name: &[u8]) -> (Vec<u8>, bool) {
+        if let Some(c2) = &self.conf2dir {
+            let p = join(c2, name);
+            if fs::metadata(path(&p)).is_ok() {
+                return (p, true);
+            }
+        }
+        (join(&self.confdir, name), false)
+    }
+
+    /// Reads package `name` from its file and delta files without adding it
+    /// to the context (`loaded` names packages that would be duplicates).
+    pub fn read_package(&mut self, name: &[u8], loaded: &dyn Fn(&[u8]) -> bool) -> Result<Package> {
+        let (file, pkgname, uses_conf2, by_name) = match name.first() {
+            Some(b'.') if name.get(1) != Some(&b'/') => return fail(ErrorCode::NotFound),
+            Some(b'.') | Some(b'/') => {
+                let base = &name[name.iter().rposition(|&c| c == b'/').map_or(0, |i| i + 1)..];
+                if !valid_package(base) {
+                    return fail(ErrorCode::Inval);
+                }
+                (name.to_vec(), base.to_vec(), false, false)
+            }
+            _ => {
+                if !valid_package(name) {
+                    return fail(ErrorCode::Inval);
+                }
+                let (f, c2) = self.config_path(name);
+                (f, name.to_vec(), c2, true)
+            }
+        };
+        let fh = match fsutil::open_read_locked(path(&file)) {
+            None => return fail(ErrorCode::NotFound),
+            Some(Err(_)) => return fail(ErrorCode::Io),
+            Some(Ok(f)) => f,
+        };
+        let mut p = self.parse_locked(&fh, &pkgname, loaded)?;
+        p.path = Some(file);
+        p.has_delta = by_name;
+        p.uses_conf2 = uses_conf2;
+        self.load_deltas(&mut p, false)?;
+        fsutil::unlock(&fh);
+        Ok(p)
+    }
+
+    /// Parses an open config file as package `name` (single mode).
+    fn parse_locked(&mut self, fh: &File, name: &[u8], loaded: &dyn Fn(&[u8]) -> bool) -> Result<Package> {
+        let mut reader = BufReader::new(fh);
+        let _ = reader.seek(SeekFrom::Start(0));
+        let mut r = Stream::new(reader);
+        let opts = ImportOptions { strict: self.strict(), single: true, name: Some(name.to_vec()) };
+        let mut pctx = Pctx::new();
+        let perror = self.flags & FLAG_PERROR != 0;
+        let mut on_error = |p: &Pctx, e: Error| {
+            if perror {
+                let info = PctxInfo { reason: p.reason, line: p.line, byte: p.byte, batch: false };
+                report::perror(e.code() as i32, Some(&info), None);
+            }
+        };
+        self.pctx = Some(PctxInfo { reason: None, line: 0, byte: 0, batch: false });
+        let mut im = syntax::import(&mut pctx, &mut r, &opts, None, loaded, &mut on_error);
+        match im.result {
+            Ok(()) => {
+                self.pctx = None;
+                Ok(im.packages.pop().unwrap_or_else(|| Package::new(name)))
+            }
+            Err(e) => {
+                self.pctx_failed(&pctx);
+                Err(e)
+            }
+        }
+    }
+
+    /// Loads package `name` into the context (`uci_load`); returns its index.
+    pub fn load(&mut self, name: &[u8]) -> Result<usize> {
+        let names: Vec<Vec<u8>> = self.packages.iter().map(|p| p.name.clone()).collect();
+        let p = self.read_package(name, &|n| names.iter().any(|x| x == n))?;
+        self.packages.push(p);
+        Ok(self.packages.len() - 1)
+    }
+
+    /// The index of package `name`, loading it if needed.
+    pub fn get_or_load(&mut self, name: &[u8]) -> Result<usize> {
+        match self.find(name) {
+            Some(i) => Ok(i),
+            None => self.load(name),
+        }
+    }
+
+    pub fn unload(&mut self, idx: usize) -> Package {
+        self.packages.remove(idx)
+    }
+
+    pub fn unload_all(&mut self) {
+        self.packages.clear();
+    }
+
+    /// `uci_lookup_ptr`: parses `s` (if given), loads the package and
+    /// resolves the rest. Returns the package index.
+    pub fn lookup(&mut self, ptr: &mut Ptr, s: Option<&[u8]>, extended: bool) -> Result<usize> {
+        if let Some(s) = s {
+            *ptr = Ptr::parse(s)?;
+        }
+        let name = ptr.package.clone().unwrap_or_default();
+        let idx = self.get_or_load(&name)?;
+        lookup::resolve(&self.packages[idx], ptr, extended)?;
+        Ok(idx)
+    }
+
+    /// Applies the delta files of every delta-path directory to `p`. With
+    /// `flush`, truncates the savedir file when a line applied. Returns the
+    /// number of lines applied.
+    pub fn load_deltas(&mut self, p: &mut Package, flush: bool) -> Result<usize> {
+        if !p.has_delta {
+            return Ok(0);
+        }
+        let keep = self.flags & FLAG_SAVED_DELTA != 0;
+        let mut changes = 0;
+        for dir in self.delta_path.clone() {
+            let file = join(&dir, &p.name);
+            let Some(Ok(fh)) = fsutil::open_read_locked(path(&file)) else { continue };
+            self.pctx = None;
+            let mut r = Stream::new(BufReader::new(&fh));
+            changes += delta::replay(p, &mut r, keep);
+            fsutil::unlock(&fh);
+            self.pctx = None;
+        }
+        let save = join(&self.savedir, &p.name);
+        if flush {
+            if let Ok(f) = fsutil::open_write_locked(path(&save), false, 0o600) {
+                if changes > 0 {
+                    f.set_len(0).map_err(io_err)?;
+                }
+                fsutil::unlock(&f);
+            }
+        } else if let Some(Ok(f)) = fsutil::open_read_locked(path(&save)) {
+            fsutil::unlock(&f);
+        }
+        Ok(changes)
+    }
+
+    // ---- save / commit / revert ----
+
+    /// Appends `p.delta` to `<savedir>/<name>` and clears it (`uci_save`).
+    pub fn save_package(&mut self, p: &mut Package) -> Result<()> {
+        if !p.has_delta {
+            return self.commit_package(p, false);
+        }
+        if p.delta.is_empty() {
+            return Ok(());
+        }
+        match fs::metadata(path(&self.savedir)) {
+            Err(_) => {
+                let mode = fsutil::mode_of(path(&self.confdir)).unwrap_or(0o700);
+                let _ = fs::DirBuilder::new().mode(mode).create(path(&self.savedir));
+            }
+            Ok(m) if !m.is_dir() => return fail(ErrorCode::Io),
+            Ok(_) => {}
+        }
+        let file = join(&self.savedir, &p.name);
+        let mode = fsutil::mode_of(path(&join(&self.confdir, &p.name))).unwrap_or(0o600);
+        let mut f = fsutil::open_write_locked(path(&file), true, mode).map_err(io_err)?;
+        f.seek(SeekFrom::End(0)).map_err(io_err)?;
+        let mut out = Vec::new();
+        for d in &p.delta {
+            delta::format_line(&mut out, &p.name, d);
+        }
+        let r = f.write_all(&out).and_then(|_| f.flush());
+        fsutil::unlock(&f);
+        r.map_err(io_err)?;
+        p.delta.clear();
+        Ok(())
+    }
+
+    /// Saves the package at `idx`.
+    pub fn save(&mut self, idx: usize) -> Result<()> {
+        let mut p = std::mem::take(&mut self.packages[idx]);
+        let r = self.save_package(&mut p);
+        self.packages[idx] = p;
+        r
+    }
+
+    /// `uci_commit`: writes the package to its file. For a package with delta
+    /// tracking (and no `overwrite`), pending changes are saved, the package
+    /// is re-read from the locked file, every delta file is applied and the
+    /// savedir file truncated; `*p` is replaced by the re-read package.
+    pub fn commit_package(&mut self, p: &mut Package, overwrite: bool) -> Result<()> {
+        if p.path.is_none() {
+            if overwrite {
+                p.path = Some(self.config_path(&p.name).0);
+            } else {
+                return fail(ErrorCode::Inval);
+            }
+        }
+        let target = p.path.clone().expect("set above");
+        let dir = if p.uses_conf2 { self.conf2dir.clone().unwrap_or_default() } else { self.confdir.clone() };
+        let f1 = fsutil::open_write_locked(path(&target), true, 0o600).map_err(io_err)?;
+        let result = self.commit_locked(p, &f1, overwrite, &dir, &target);
+        fsutil::unlock(&f1);
+        drop(f1);
+        result
+    }
+
+    fn commit_locked(&mut self, p: &mut Package, f1: &File, overwrite: bool, dir: &[u8], target: &[u8]) -> Result<()> {
+        if p.has_delta {
+            if !overwrite {
+                if !p.delta.is_empty() {
+                    self.save_package(p)?;
+                }
+                let name = p.name.clone();
+                self.pctx = None;
+                let mut fresh = self.parse_locked(f1, &name, &|_| false)?;
+                fresh.path = Some(target.to_vec());
+                fresh.has_delta = true;
+                *p = fresh;
+            }
+            if self.load_deltas(p, true)? == 0 {
+                return Ok(());
+            }
+        }
+        let mut text = Vec::new();
+        write::export(&mut text, p, false, self.flags & FLAG_EXPORT_NAME != 0);
+        crate::store::context::write_replace(dir, &p.name, target, &text)
+    }
+
+    /// Commits the package at `idx`; the re-read package moves to the end of
+    /// the list, as libuci appends it to `ctx->root`.
+    pub fn commit(&mut self, idx: usize, overwrite: bool) -> Result<usize> {
+        let mut p = self.packages.remove(idx);
+        let r = self.commit_package(&mut p, overwrite);
+        self.packages.push(p);
+        r.map(|_| self.packages.len() - 1)
+    }
+
+    /// `uci_revert`: saves pending changes of the package, drops the matching
+    /// lines from its savedir delta file, and reloads it. Returns the index
+    /// of the reloaded package.
+    pub fn revert(&mut self, idx: usize, section: Option<&[u8]>, option: Option<&[u8]>) -> Result<usize> {
+        if !self.packages[idx].has_delta {
+            return fail(ErrorCode::Inval);
+        }
+        self.save(idx)?;
+        let p = self.packages.remove(idx);
+        self.filter_delta(&p.name, section, option);
+        self.load(&p.name)
+    }
+
+    /// Rewrites `<savedir>/<name>` without the lines matching section/option
+    /// (file-format.md §9.4). Errors leave the file as it was.
+    pub fn filter_delta(&mut self, name: &[u8], section: Option<&[u8]>, option: Option<&[u8]>) {
+        self.pctx = None;
+        let file = join(&self.savedir, name);
+        let Ok(mut f) = fsutil::open_write_locked(path(&file), false, 0o600) else { return };
+        let parsed = {
+            let mut r = Stream::new(BufReader::new(&f));
+            delta::parse_all(&mut r)
+        };
+        if let Some(lines) = parsed {
+            let mut out = Vec::new();
+            for l in lines {
+                let d: &Delta = &l.delta;
+                let matches = section.is_none_or(|s| d.section == s) && option.is_none_or(|o| d.option.as_deref() == Some(o));
+                if !matches {
+                    delta::format_line(&mut out, name, d);
+                }
+            }
+            let _ = f.set_len(0).and_then(|_| f.seek(SeekFrom::Start(0))).and_then(|_| f.write_all(&out));
+        }
+        fsutil::unlock(&f);
+    }
+
+    /// Names of the configs in confdir (`uci_list_configs`).
+    pub fn list_configs(&self) -> Result<Vec<Vec<u8>>> {
+        list_configs(&self.confdir)
+    }
+}
+
+/// Config names in `dir`: sorted bytewise, without dotfiles, directories,
+/// names containing `.` or failing load-name validation. `NotFound` when
+/// the directory is missing or has no entry at all.
+pub fn list_configs(dir: &[u8]) -> Result<Vec<Vec<u8>>> {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(rd) = fs::read_dir(path(dir)) else { return fail(ErrorCode::NotFound) };
+    let mut names: Vec<Vec<u8>> = rd
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().as_bytes().to_vec())
+        .filter(|n| !n.starts_with(b"."))
+        .collect();
+    if names.is_empty() {
+        return fail(ErrorCode::NotFound);
+    }
+    names.sort();
+    Ok(names
+        .into_iter()
+        .filter(|n| {
+            let full = join(dir, n);
+            !fs::metadata(path(&full)).map(|m| m.is_dir()).unwrap_or(false) && !n.contains(&b'.') && valid_package(n)
+        })
+        .collect())
+}
+
+/// Replaces `target` by `text` atomically: a temp file `.<name>.uci-XXXXXX`
+/// in `dir`, fsynced, given the target's mode (symlinks resolved), renamed
+/// over the real target, and the directory fsynced.
+pub fn write_replace(dir: &[u8], name: &[u8], target: &[u8], text: &[u8]) -> Result<()> {
+    let mut prefix = b".".to_vec();
+    prefix.extend_from_slice(name);
+    prefix.extend_from_slice(b".uci-");
+    let prefix = String::from_utf8_lossy(&prefix).into_owned();
+    let mut tmp = tempfile::Builder::new().prefix(&prefix).rand_bytes(6).tempfile_in(path(dir)).map_err(io_err)?;
+    fsutil::lock(tmp.as_file(), true).map_err(io_err)?;
+    tmp.write_all(text).and_then(|_| tmp.as_file().sync_all()).map_err(io_err)?;
+    fsutil::unlock(tmp.as_file());
+    let real = fs::canonicalize(path(target)).map_err(io_err)?;
+    let mode = fs::metadata(&real).map_err(io_err)?.permissions().mode();
+    fs::set_permissions(tmp.path(), fs::Permissions::from_mode(mode)).map_err(io_err)?;
+    tmp.persist(&real).map_err(|e| io_err(e.error))?;
+    if let Some(parent) = real.parent() {
+        fsutil::sync_dir(parent);
+    }
+    Ok(())
+}

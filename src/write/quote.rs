@@ -1,0 +1,32 @@
+//! The one quoting rule of UCI output: every `'` becomes `'\''`, nothing else
+//! is escaped. Used by export, commit, delta lines, `show` and `changes`.
+
+/// Appends `s` with each `'` replaced by `'\''`.
+pub fn push_escaped(out: &mut Vec<u8>, s: &[u8]) {
+    for &c in s {
+        if c == b'\'' {
+            out.extend_from_slice(b"'\\''");
+        } else {
+            out.push(c);
+        }
+    }
+}
+
+/// Appends `'<escaped s>'`.
+pub fn push_quoted(out: &mut Vec<u8>, s: &[u8]) {
+    out.push(b'\'');
+    push_escaped(out, s);
+    out.push(b'\'');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting() {
+        let mut v = vec![];
+        push_quoted(&mut v, b"it's\n\t\\");
+        assert_eq!(v, b"'it'\\''s\n\t\\'");
+    }
+}

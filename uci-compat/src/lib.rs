@@ -1,0 +1,1 @@
+//! libuci.so C ABI shim (filled in by the shim issue).
