@@ -30,14 +30,18 @@
 //! ```
 #![deny(unsafe_code)]
 
+pub mod cache;
 pub mod cli;
 pub mod delta;
 pub mod edit;
 pub mod error;
+pub mod hooks;
 pub mod lookup;
 pub mod model;
+pub mod schema;
 pub mod store;
 pub mod syntax;
+pub mod txn;
 pub mod write;
 
 pub use error::{Error, ErrorCode, Result};

@@ -177,6 +177,12 @@ impl Context {
     /// Reads package `name` from its file and delta files without adding it
     /// to the context (`loaded` names packages that would be duplicates).
     pub fn read_package(&mut self, name: &[u8], loaded: &dyn Fn(&[u8]) -> bool) -> Result<Package> {
+        crate::txn::recover(self);
+        if let Some(p) = crate::cache::lookup(self, name) {
+            if !loaded(&p.name) {
+                return Ok(p);
+            }
+        }
         let (file, pkgname, uses_conf2, by_name) = match name.first() {
             Some(b'.') if name.get(1) != Some(&b'/') => return fail(ErrorCode::NotFound),
             Some(b'.') | Some(b'/') => {
@@ -205,6 +211,7 @@ impl Context {
         p.uses_conf2 = uses_conf2;
         self.load_deltas(&mut p, false)?;
         fsutil::unlock(&fh);
+        crate::cache::record(self, name, &p);
         Ok(p)
     }
 

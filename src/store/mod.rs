@@ -4,6 +4,7 @@
 
 pub mod context;
 pub mod fsutil;
+pub mod paths;
 pub mod report;
 
 pub use context::{Context, FLAG_EXPORT_NAME, FLAG_PERROR, FLAG_SAVED_DELTA, FLAG_STRICT};

@@ -120,6 +120,26 @@ impl Session {
 /// Runs `uci` with `argv` (including argv\[0\]); returns the exit status.
 pub fn main(argv: Vec<OsString>) -> i32 {
     let argv: Vec<Vec<u8>> = argv.into_iter().map(OsStringExt::into_vec).collect();
+    let (mut s, operands) = match setup(&argv) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    if operands.is_empty() {
+        s.usage();
+        return 0;
+    }
+    let ret = commands::run(&mut s, &operands);
+    let _ = s.out.flush();
+    if ret == 255 {
+        s.usage();
+    }
+    ret
+}
+
+/// Processes the options of `argv` (getopt, in order) into a [`Session`];
+/// returns it with the remaining operands, or the exit status when option
+/// processing ended the program.
+pub fn setup(argv: &[Vec<u8>]) -> Result<(Session, Vec<Vec<u8>>), i32> {
     let appname = argv.first().cloned().unwrap_or_else(|| b"uci".to_vec());
     let mut s = Session::new(appname);
     let posix = std::env::var_os("POSIXLY_CORRECT").is_some();
@@ -130,12 +150,12 @@ pub fn main(argv: Vec<OsString>) -> i32 {
             Opt::Invalid(c) => {
                 getopt_message(&s.appname, b"invalid option", c);
                 s.usage();
-                return 0;
+                return Err(0);
             }
             Opt::MissingArg(c) => {
                 getopt_message(&s.appname, b"option requires an argument", c);
                 s.usage();
-                return 0;
+                return Err(0);
             }
             Opt::Flag(c, arg) => {
                 let arg = arg.unwrap_or_default();
@@ -146,7 +166,7 @@ pub fn main(argv: Vec<OsString>) -> i32 {
                     b'f' => {
                         if have_file {
                             s.error(b"Too many input files.\n");
-                            return 1;
+                            return Err(1);
                         }
                         match std::fs::File::open(crate::store::fsutil::path(&arg)) {
                             Ok(f) => {
@@ -156,7 +176,7 @@ pub fn main(argv: Vec<OsString>) -> i32 {
                             Err(e) => {
                                 let msg = strerror(&e);
                                 s.error(format!("uci: {msg}").as_bytes());
-                                return 1;
+                                return Err(1);
                             }
                         }
                     }
@@ -183,22 +203,13 @@ pub fn main(argv: Vec<OsString>) -> i32 {
                     _ => {
                         // -L: accepted by getopt, no handler.
                         s.usage();
-                        return 0;
+                        return Err(0);
                     }
                 }
             }
         }
     }
-    if operands.is_empty() {
-        s.usage();
-        return 0;
-    }
-    let ret = commands::run(&mut s, &operands);
-    let _ = s.out.flush();
-    if ret == 255 {
-        s.usage();
-    }
-    ret
+    Ok((s, operands))
 }
 
 fn getopt_message(appname: &[u8], what: &[u8], c: u8) {

@@ -1,0 +1,16 @@
+//! `ucix` commands of the cache issue.
+
+use clap::{ArgMatches, Command};
+
+use crate::cli::uci::Session;
+
+/// The clap definitions of this module's commands.
+pub fn commands() -> Vec<Command> {
+    ["cache", "stats"].into_iter().map(|n| Command::new(n).about("not implemented yet")).collect()
+}
+
+/// Runs `name` if it is one of this module's commands.
+pub fn run(_s: &mut Session, name: &str, _m: &ArgMatches) -> Option<i32> {
+    let _ = name;
+    None
+}
