@@ -19,9 +19,11 @@ fi
 
 echo "==> cargo build --release --bin uci"
 cargo build --release --bin uci
-uci_bin=$repo/target/release/uci
+target_dir=${CARGO_TARGET_DIR:-target}
+case $target_dir in /*) ;; *) target_dir=$repo/$target_dir ;; esac
+uci_bin=$target_dir/release/uci
 
-scratch=$(mktemp -d "$repo/target/demo-XXXXXX")
+scratch=$(mktemp -d "$target_dir/demo-XXXXXX")
 trap 'rm -rf -- "$scratch"' EXIT
 export UCIX_CACHE_DIR=${UCIX_CACHE_DIR:-$scratch/cache}
 export UCIX_STATE_DIR=${UCIX_STATE_DIR:-$scratch/state}

@@ -6,7 +6,7 @@
 #   PREFIX/lib/libuci.so, PREFIX/include/uci.h, PREFIX/include/uci_config.h
 #   PREFIX/lib/lua/5.1/uci.so          (the Lua module, from libucix_lua.so)
 # Each part only if it was built. Builds the release workspace first when
-# target/release/uci is missing. DESTDIR, if set, is prepended to every
+# target/release/uci is missing. Honours CARGO_TARGET_DIR. DESTDIR, if set, is prepended to every
 # destination (for packaging; ldconfig is then skipped). ldconfig runs when
 # PREFIX is /usr or /usr/local.
 set -euo pipefail
@@ -22,7 +22,9 @@ esac
 prefix=${prefix%/}
 [ -n "$prefix" ] || prefix=/
 dest=${DESTDIR:-}$prefix
-rel=$repo/target/release
+target_dir=${CARGO_TARGET_DIR:-target}
+case $target_dir in /*) ;; *) target_dir=$repo/$target_dir ;; esac
+rel=$target_dir/release
 
 if [ ! -x "$rel/uci" ]; then
     if ! command -v cargo >/dev/null 2>&1 && [ -x "${CARGO_HOME:-$HOME/.cargo}/bin/cargo" ]; then

@@ -57,7 +57,8 @@ rustc --version
 log "cargo build --release --workspace"
 cargo build --release --workspace
 
-for f in target/release/uci target/release/ucix target/release/libuci.so target/release/libucix_lua.so; do
+target_dir=${CARGO_TARGET_DIR:-target}
+for f in "$target_dir"/release/{uci,ucix,libuci.so,libucix_lua.so}; do
     [ -e "$f" ] || die "$f was not built"
 done
 
