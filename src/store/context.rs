@@ -40,6 +40,10 @@ pub struct Context {
     pub pctx: Option<PctxInfo>,
     /// Loaded packages, in load order.
     pub packages: Vec<Package>,
+    /// Memo of parsed files, when enabled (see [`super::parsed`]).
+    pub parsed: Option<super::parsed::ParsedFiles>,
+    /// Parse errors seen (reported or not) by this context.
+    pub parse_errors: u64,
 }
 
 impl Default for Context {
@@ -62,6 +66,8 @@ impl Context {
             flags: FLAG_STRICT | FLAG_SAVED_DELTA,
             pctx: None,
             packages: vec![],
+            parsed: None,
+            parse_errors: 0,
         }
     }
 
@@ -205,13 +211,37 @@ impl Context {
             Some(Err(_)) => return fail(ErrorCode::Io),
             Some(Ok(f)) => f,
         };
-        let mut p = self.parse_locked(&fh, &pkgname, loaded)?;
+        let mut p = self.parse_file(&fh, &file, &pkgname, loaded)?;
         p.path = Some(file);
         p.has_delta = by_name;
         p.uses_conf2 = uses_conf2;
         self.load_deltas(&mut p, false)?;
         fsutil::unlock(&fh);
         crate::cache::record(self, name, &p);
+        Ok(p)
+    }
+
+    /// Parses an open config file, through the memo of parsed files when
+    /// it is enabled.
+    fn parse_file(&mut self, fh: &File, file: &[u8], name: &[u8], loaded: &dyn Fn(&[u8]) -> bool) -> Result<Package> {
+        let strict = self.strict();
+        let id = self.parsed.as_ref().and(super::parsed::FileId::of(fh));
+        if let (Some(memo), Some(id)) = (&self.parsed, id) {
+            if let Some(p) = memo.get(file, strict, id) {
+                if loaded(&p.name) {
+                    return fail(ErrorCode::Duplicate);
+                }
+                self.pctx = None;
+                return Ok(p);
+            }
+        }
+        let errors_before = self.parse_errors;
+        let p = self.parse_locked(fh, name, loaded)?;
+        if let (Some(memo), Some(id)) = (&mut self.parsed, id) {
+            if self.parse_errors == errors_before {
+                memo.put(file, strict, id, &p);
+            }
+        }
         Ok(p)
     }
 
@@ -223,7 +253,9 @@ impl Context {
         let opts = ImportOptions { strict: self.strict(), single: true, name: Some(name.to_vec()) };
         let mut pctx = Pctx::new();
         let perror = self.flags & FLAG_PERROR != 0;
+        let mut errors = 0;
         let mut on_error = |p: &Pctx, e: Error| {
+            errors += 1;
             if perror {
                 let info = PctxInfo { reason: p.reason, line: p.line, byte: p.byte, batch: false };
                 report::perror(e.code() as i32, Some(&info), None);
@@ -231,6 +263,7 @@ impl Context {
         };
         self.pctx = Some(PctxInfo { reason: None, line: 0, byte: 0, batch: false });
         let mut im = syntax::import(&mut pctx, &mut r, &opts, None, loaded, &mut on_error);
+        self.parse_errors += errors;
         match im.result {
             Ok(()) => {
                 self.pctx = None;
