@@ -525,3 +525,57 @@ pub fn write_replace(dir: &[u8], name: &[u8], target: &[u8], text: &[u8]) -> Res
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delta_path_order() {
+        let mut c = Context::new();
+        c.set_savedir(b"d");
+        c.add_delta_path(b"p1").unwrap();
+        c.add_delta_path(b"p2").unwrap();
+        assert_eq!(c.delta_path, vec![b"/tmp/.uci".to_vec(), b"p1".to_vec(), b"p2".to_vec(), b"d".to_vec()]);
+        assert!(c.add_delta_path(b"p1").is_err());
+        c.set_savedir(b"p1");
+        assert_eq!(c.delta_path.last().unwrap(), b"p1");
+        c.set_conf2dir(Some(b""));
+        assert_eq!(c.conf2dir, None);
+    }
+
+    #[test]
+    fn save_commit_revert_roundtrip() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().to_str().unwrap().as_bytes().to_vec();
+        let conf = join(&base, b"config");
+        fs::create_dir(path(&conf)).unwrap();
+        fs::write(path(&join(&conf, b"net")), "config a 'x'\n\toption o '1'\n# comment\n").unwrap();
+        let mut c = Context::new();
+        c.set_confdir(&conf);
+        c.set_conf2dir(None);
+        c.delta_path.clear();
+        c.set_savedir(&join(&base, b"delta"));
+        let mut ptr = Ptr::default();
+        let i = c.lookup(&mut ptr, Some(b"net.x.o=2"), true).unwrap();
+        crate::edit::set(&mut c.packages[i], &mut ptr, false).unwrap();
+        c.save(i).unwrap();
+        assert_eq!(fs::read(path(&join(&base, b"delta/net"))).unwrap(), b"net.x.o='2'\n");
+        let i = c.revert(i, Some(b"x"), None).unwrap();
+        assert_eq!(fs::read(path(&join(&base, b"delta/net"))).unwrap(), b"");
+        assert_eq!(c.packages[i].sections[0].options[0].value, crate::model::Value::Str(b"1".to_vec()));
+        let i = c.commit(i, false).unwrap();
+        // nothing applied: the file keeps its comment
+        assert!(fs::read_to_string(path(&join(&conf, b"net"))).unwrap().contains("# comment"));
+        let mut ptr = Ptr::default();
+        let _ = i;
+        c.unload_all();
+        let i = c.lookup(&mut ptr, Some(b"net.x.o=3"), true).unwrap();
+        crate::edit::set(&mut c.packages[i], &mut ptr, false).unwrap();
+        c.commit(i, false).unwrap();
+        assert_eq!(fs::read(path(&join(&conf, b"net"))).unwrap(), b"\nconfig a 'x'\n\toption o '3'\n\n");
+        assert_eq!(fs::read(path(&join(&base, b"delta/net"))).unwrap(), b"");
+        assert_eq!(list_configs(&conf).unwrap(), vec![b"net".to_vec()]);
+        assert!(list_configs(&join(&base, b"nosuch")).is_err());
+    }
+}
