@@ -139,6 +139,9 @@ impl Schema {
             for o in &s.options {
                 let problem = match &o.expr {
                     Err(e) => e.to_string(),
+                    Ok(_) if !balanced(&o.datatype) => {
+                        "unbalanced parentheses: validate_data drops the term (a ':' inside must be written '\\:')".to_string()
+                    }
                     Ok(e) if clobbers_tokenizer(e) => {
                         "list() of list() or uci() checks only the first element in validate_data".to_string()
                     }
@@ -149,6 +152,22 @@ impl Schema {
         }
         out
     }
+}
+
+/// Parentheses balance (backslash escapes skipped), as the expression splitter counts them.
+fn balanced(t: &[u8]) -> bool {
+    let mut depth = 0i32;
+    let mut i = 0;
+    while i < t.len() {
+        match t[i] {
+            b'\\' => i += 1,
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    depth == 0
 }
 
 /// True if a `list()` in `e` checks elements with a `list()` or `uci()`
@@ -434,8 +453,8 @@ mod tests {
         assert!(parse(b"config schema\n\toption version '1'\nconfig step\n\toption version '2'\n\toption action 'delete'\n\toption type 't'\n", b"p", "t").is_err());
         assert!(parse(b"config schema\n\toption version '1\n", b"p", "t").unwrap_err().message.contains("line"));
         // a bad datatype expression is kept and reported, not fatal
-        let s = parse(b"config section\n\toption type 't'\n\tlist option 'a:Port'\n\tlist option 'b:list(uci(\"p\",\"@t\"))'\n\tlist option 'c:list(port)'\n", b"p", "t").unwrap();
-        assert_eq!(s.expression_problems().len(), 2, "{:?}", s.expression_problems());
+        let s = parse(b"config section\n\toption type 't'\n\tlist option 'a:Port'\n\tlist option 'b:list(uci(\"p\",\"@t\"))'\n\tlist option 'c:list(port)'\n\tlist option 'd:regex(\"a:b\")'\n", b"p", "t").unwrap();
+        assert_eq!(s.expression_problems().len(), 3, "{:?}", s.expression_problems());
     }
 
     #[test]
