@@ -266,15 +266,18 @@ fn migrate_cmd(s: &mut Session, m: &ArgMatches) -> i32 {
                 let _ = s.out.write_all(&out.changes_text());
             }
             for p in &out.packages {
-                let line = format!(
-                    "{}: version {} -> {}{} ({} step{})",
-                    lossy(&p.package),
-                    p.from,
-                    p.to,
-                    if p.recorded { "" } else { " (none recorded)" },
-                    p.steps,
-                    if p.steps == 1 { "" } else { "s" }
-                );
+                let line = if p.steps == 0 && p.from == p.to {
+                    format!("{}: version {} recorded", lossy(&p.package), p.to)
+                } else {
+                    format!(
+                        "{}: version {} -> {} ({} step{})",
+                        lossy(&p.package),
+                        p.from,
+                        p.to,
+                        p.steps,
+                        if p.steps == 1 { "" } else { "s" }
+                    )
+                };
                 if dry {
                     let _ = s.out.flush();
                     eprintln!("{line}");
@@ -395,9 +398,11 @@ fn enforce_commit(ctx: &mut Context, catalog: &Catalog, names: Vec<Vec<u8>>) -> 
         let resolver = ContextResolver::new(ctx);
         let indexes = p.type_indexes();
         let mut issues = vec![];
-        for (sec, opts) in &touched {
-            let Some(si) = p.section_index(sec) else { continue };
-            validate::check_section(&schema, p, si, indexes[si], &resolver, false, opts.as_deref(), &mut issues);
+        let mut order: Vec<(usize, Option<Vec<Vec<u8>>>)> =
+            touched.into_iter().filter_map(|(sec, opts)| p.section_index(&sec).map(|si| (si, opts))).collect();
+        order.sort_by_key(|(si, _)| *si);
+        for (si, opts) in &order {
+            validate::check_section(&schema, p, *si, indexes[*si], &resolver, false, opts.as_deref(), &mut issues);
         }
         if !issues.is_empty() {
             out.extend(issues.iter().map(|i| format!("refused by the schema: {}", i.line())));
