@@ -7,23 +7,23 @@
 //!
 //! ```text
 //! config schema
-//! 	option version '2'          # the package's current schema version
-//! 	option initial '1'          # version of a config that has none recorded (default 1)
-//! 	option enforce '1'          # ucix set/add_list/commit refuse invalid values
+//!     option version '2'          # the package's current schema version
+//!     option initial '1'          # version of a config that has none recorded (default 1)
+//!     option enforce '1'          # ucix set/add_list/commit refuse invalid values
 //!
 //! config section
-//! 	option type 'interface'
-//! 	list option 'proto:string'              # name:datatype[:default], as uci_validate_section
-//! 	list option 'ipaddr:ipaddr'
-//! 	list list 'dns:ipaddr'                  # a list option: every element is checked
-//! 	list required 'proto'                   # must be present (and non-empty)
+//!     option type 'interface'
+//!     list option 'proto:string'              # name:datatype[:default], as uci_validate_section
+//!     list option 'ipaddr:ipaddr'
+//!     list list 'dns:ipaddr'                  # a list option: every element is checked
+//!     list required 'proto'                   # must be present (and non-empty)
 //!
 //! config step                                 # a migration step from version 1 to 2
-//! 	option version '2'
-//! 	option action 'rename_option'
-//! 	option type 'interface'
-//! 	option option 'ifname'
-//! 	option to 'device'
+//!     option version '2'
+//!     option action 'rename_option'
+//!     option type 'interface'
+//!     option option 'ifname'
+//!     option to 'device'
 //! ```
 //!
 //! The option specs are split exactly as `validate_data` splits its section

@@ -223,7 +223,8 @@ fn is_unset(v: &Option<Value>) -> bool {
 
 /// Replaces the option by `items` (a list, or a string when `as_list` is false).
 fn put(p: &mut Package, sec: &[u8], opt: &[u8], items: &[Vec<u8>], as_list: bool) -> crate::Result<()> {
-    if p.section(sec).and_then(|s| s.option(opt)).is_some() {
+    let existing = p.section(sec).and_then(|s| s.option(opt)).map(|o| o.value.is_list());
+    if existing == Some(true) || (existing.is_some() && as_list) {
         edit::delete(p, &mut ptr(p, sec, Some(opt), None), false)?;
     }
     if as_list {

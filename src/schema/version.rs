@@ -8,8 +8,8 @@
 //!
 //! ```text
 //! config package
-//! 	option name 'network'
-//! 	option version '2'
+//!     option name 'network'
+//!     option version '2'
 //! ```
 
 use std::collections::BTreeMap;
