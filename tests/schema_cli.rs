@@ -157,6 +157,9 @@ fn enforcement_refuses_invalid_set_and_add_list() {
         uci(&env, &["changes"]).stdout,
         "net.lan.mtu='1500'\nnet.lan.dns+='2606:4700::1111'\nnet.lan.colour='blue'\n-net.lan.ipaddr\nnet.new='interface'\n"
     );
+    // bad uci options are reported once, by uci
+    let r = run(env.ucix().args(["-Z", "set", "net.lan.mtu=1"]));
+    assert_eq!(r.stderr.matches("invalid option").count(), 1, "{}", r.stderr);
     // uci itself never refuses
     let r = uci(&env, &["set", "net.lan.mtu=99999"]);
     assert_eq!((r.status, r.stderr.as_str()), (0, ""));

@@ -301,6 +301,12 @@ pub fn enforce(argv: &[Vec<u8>], ci: usize) -> Option<i32> {
     if !matches!(&word[..], b"set" | b"add_list" | b"commit") {
         return None;
     }
+    // options that make setup print an error (or read a file) are left to uci
+    let posix = std::env::var_os("POSIXLY_CORRECT").is_some();
+    let (opts, _) = uci::args::getopt(argv.get(1..ci).unwrap_or(&[]), posix);
+    if opts.iter().any(|o| !matches!(o, uci::args::Opt::Flag(c, _) if *c != b'f')) {
+        return None;
+    }
     let (mut s, _) = uci::setup(&argv[..ci]).ok()?;
     s.ctx.flags &= !crate::store::FLAG_PERROR;
     let catalog = Catalog::default();
