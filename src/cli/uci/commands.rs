@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use super::Session;
-use crate::delta::{self, Cmd};
+use crate::delta;
 use crate::edit::{self, Effect};
 use crate::error::ErrorCode;
 use crate::lookup::{Ptr, Target};
@@ -234,25 +234,7 @@ fn show_changes(s: &mut Session, idx: usize) {
     let p = &s.ctx.packages[idx];
     let mut out = Vec::new();
     for d in &p.saved_delta {
-        if d.cmd == Cmd::Remove {
-            out.push(b'-');
-        }
-        out.extend_from_slice(&p.name);
-        out.push(b'.');
-        out.extend_from_slice(&d.section);
-        if let Some(o) = &d.option {
-            out.push(b'.');
-            out.extend_from_slice(o);
-        }
-        if d.cmd != Cmd::Remove {
-            out.extend_from_slice(match d.cmd {
-                Cmd::ListAdd => b"+=",
-                Cmd::ListDel => b"-=",
-                _ => b"=",
-            });
-            push_quoted(&mut out, d.value.as_deref().unwrap_or(b""));
-        }
-        out.push(b'\n');
+        delta::format_change(&mut out, &p.name, d);
     }
     let _ = s.out.write_all(&out);
 }
