@@ -26,7 +26,7 @@ fn files(dir: &Path) -> Vec<PathBuf> {
             let p = e.expect("directory entry").path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.extension().is_none_or(|x| x != "md") {
+            } else if p.extension().map_or(true, |x| x != "md") {
                 out.push(p);
             }
         }
