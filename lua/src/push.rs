@@ -149,3 +149,54 @@ pub fn changes(lua: Lua, packages: &[(Vec<u8>, Vec<Delta>)]) {
         lua.set_field(t, name);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(cmd: Cmd, s: &str, o: Option<&str>, v: Option<&str>) -> Delta {
+        Delta::new(cmd, s.as_bytes(), o.map(str::as_bytes), v.map(str::as_bytes))
+    }
+
+    fn show(secs: &[SectionChanges]) -> String {
+        let mut out = String::new();
+        for s in secs {
+            out.push_str(&String::from_utf8_lossy(&s.name));
+            out.push(':');
+            for (k, c) in &s.entries {
+                let v = match c {
+                    Change::Str(v) => format!("{:?}", String::from_utf8_lossy(v)),
+                    Change::List(items) => format!("{:?}", items.iter().map(|i| String::from_utf8_lossy(i)).collect::<Vec<_>>()),
+                };
+                out.push_str(&format!(" {}={v}", String::from_utf8_lossy(k)));
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    #[test]
+    fn folds_every_kind_of_change() {
+        let secs = fold(&[
+            d(Cmd::Add, "cfg01", None, Some("rule")),
+            d(Cmd::Change, "lan", Some("proto"), Some("dhcp")),
+            d(Cmd::Remove, "lan", Some("dns"), None),
+            d(Cmd::ListAdd, "lan", Some("dns"), Some("1.1.1.1")),
+            d(Cmd::ListAdd, "lan", Some("dns"), Some("8.8.8.8")),
+            d(Cmd::ListAdd, "lan", Some("new"), Some("x")),
+            d(Cmd::ListDel, "lan", Some("old"), Some("y")),
+            d(Cmd::Rename, "wan", None, Some("uplink")),
+            d(Cmd::Reorder, "uplink", None, Some("0")),
+            d(Cmd::Remove, "guest", None, None),
+            d(Cmd::Change, "lan", Some("proto"), Some("static")),
+        ]);
+        assert_eq!(
+            show(&secs),
+            "cfg01: .type=\"rule\"\n\
+             lan: proto=\"static\" dns=[\"\", \"1.1.1.1\", \"8.8.8.8\"] new=[\"x\"] old=\"y\"\n\
+             wan: .type=\"uplink\"\n\
+             uplink: .type=\"0\"\n\
+             guest: .type=\"\"\n"
+        );
+    }
+}
