@@ -124,6 +124,19 @@ impl Context {
     /// With `merge`, statements go into that loaded package (recording deltas).
     /// Returns the index of the last package, if any.
     pub fn import(&mut self, r: &mut Stream<'_>, name: Option<&[u8]>, merge: Option<usize>, single: bool) -> Result<Option<usize>> {
+        self.import_ex(r, name, merge, single).0
+    }
+
+    /// [`Context::import`], also returning how many errors non-strict mode
+    /// skipped (libuci then leaves `ctx->err` at `UCI_ERR_PARSE` although
+    /// the import succeeds; the C shim mirrors that).
+    pub fn import_ex(&mut self, r: &mut Stream<'_>, name: Option<&[u8]>, merge: Option<usize>, single: bool) -> (Result<Option<usize>>, usize) {
+        let mut skipped = 0;
+        let res = self.import_inner(r, name, merge, single, &mut skipped);
+        (res, skipped)
+    }
+
+    fn import_inner(&mut self, r: &mut Stream<'_>, name: Option<&[u8]>, merge: Option<usize>, single: bool, skipped: &mut usize) -> Result<Option<usize>> {
         if let Some(n) = name {
             if !valid_package(n) {
                 return fail(ErrorCode::Inval);
@@ -136,6 +149,7 @@ impl Context {
         let names: Vec<Vec<u8>> = self.packages.iter().map(|p| p.name.clone()).collect();
         let loaded = |n: &[u8]| names.iter().any(|x| x == n);
         let mut on_error = |p: &Pctx, e: Error| {
+            *skipped += 1;
             if perror {
                 let info = PctxInfo { reason: p.reason, line: p.line, byte: p.byte, batch: false };
                 report::perror(e.code() as i32, Some(&info), None);
@@ -187,6 +201,11 @@ impl Context {
             Some(b'.') if name.get(1) != Some(&b'/') => return fail(ErrorCode::NotFound),
             Some(b'.') | Some(b'/') => {
                 let base = &name[name.iter().rposition(|&c| c == b'/').map_or(0, |i| i + 1)..];
+                // A path that is not a regular file is "not found" before
+                // its name is checked (`./dir/` gives NOTFOUND, verified).
+                if !fsutil::is_regular(path(name)) {
+                    return fail(ErrorCode::NotFound);
+                }
                 if !valid_package(base) {
                     return fail(ErrorCode::Inval);
                 }
@@ -357,6 +376,19 @@ impl Context {
     /// is re-read from the locked file, every delta file is applied and the
     /// savedir file truncated; `*p` is replaced by the re-read package.
     pub fn commit_package(&mut self, p: &mut Package, overwrite: bool) -> Result<()> {
+        self.commit_package_ex(p, overwrite).0
+    }
+
+    /// [`Context::commit_package`], also telling whether `*p` was replaced
+    /// by the package re-read from the file (libuci then frees the old
+    /// object and hands out a new one; the C shim mirrors that).
+    pub fn commit_package_ex(&mut self, p: &mut Package, overwrite: bool) -> (Result<()>, bool) {
+        let mut replaced = false;
+        let r = self.commit_package_inner(p, overwrite, &mut replaced);
+        (r, replaced)
+    }
+
+    fn commit_package_inner(&mut self, p: &mut Package, overwrite: bool, replaced: &mut bool) -> Result<()> {
         if p.path.is_none() {
             if overwrite {
                 p.path = Some(self.config_path(&p.name).0);
@@ -367,13 +399,13 @@ impl Context {
         let target = p.path.clone().expect("set above");
         let dir = if p.uses_conf2 { self.conf2dir.clone().unwrap_or_default() } else { self.confdir.clone() };
         let f1 = fsutil::open_write_locked(path(&target), true, 0o600).map_err(io_err)?;
-        let result = self.commit_locked(p, &f1, overwrite, &dir, &target);
+        let result = self.commit_locked(p, &f1, overwrite, &dir, &target, replaced);
         fsutil::unlock(&f1);
         drop(f1);
         result
     }
 
-    fn commit_locked(&mut self, p: &mut Package, f1: &File, overwrite: bool, dir: &[u8], target: &[u8]) -> Result<()> {
+    fn commit_locked(&mut self, p: &mut Package, f1: &File, overwrite: bool, dir: &[u8], target: &[u8], replaced: &mut bool) -> Result<()> {
         if p.has_delta {
             if !overwrite {
                 if !p.delta.is_empty() {
@@ -385,6 +417,7 @@ impl Context {
                 fresh.path = Some(target.to_vec());
                 fresh.has_delta = true;
                 *p = fresh;
+                *replaced = true;
             }
             if self.load_deltas(p, true)? == 0 {
                 return Ok(());
