@@ -180,12 +180,19 @@ impl Cx<'_> {
         let mut pkg = std::mem::take(&mut self.st.core.packages[pi]);
         let (r, replaced) = self.st.core.commit_package_ex(&mut pkg, overwrite);
         if replaced {
-            self.drop_package(pi);
+            // The new object is allocated before the old one is freed, so
+            // it never reuses its address (callers compare the pointers).
+            let old = self.st.pkgs.remove(pi);
+            self.st.core.packages.remove(pi);
             self.st.core.packages.push(pkg);
             let n = self.st.core.packages.len() - 1;
             self.mirror_new(n);
-            // SAFETY: `pp` is writable.
-            unsafe { *pp = self.st.pkgs[n].c };
+            // SAFETY: `old` is linked in this context's root and no longer
+            // referenced by the state; `pp` is writable.
+            unsafe {
+                old.free();
+                *pp = self.st.pkgs[n].c;
+            }
         } else {
             self.st.core.packages[pi] = pkg;
             let pkg = &self.st.core.packages[pi];
@@ -224,8 +231,8 @@ impl Cx<'_> {
             match r {
                 Ok(new) => {
                     let m = self.st.pkgs.remove(pi);
-                    m.free();
                     self.mirror_new(new);
+                    m.free();
                     (*c).p = self.st.pkgs[new].c;
                     Ok(UCI_OK)
                 }
