@@ -525,3 +525,57 @@ pub fn write_replace(dir: &[u8], name: &[u8], target: &[u8], text: &[u8]) -> Res
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx_in(dir: &std::path::Path) -> Context {
+        let conf = dir.join("config");
+        std::fs::create_dir_all(&conf).unwrap();
+        std::fs::write(conf.join("net"), "config interface 'lan'\n\toption proto 'static'\n").unwrap();
+        let mut ctx = Context::new();
+        ctx.set_confdir(conf.to_str().unwrap().as_bytes());
+        ctx.set_conf2dir(None);
+        ctx.set_savedir(dir.join("delta").to_str().unwrap().as_bytes());
+        ctx
+    }
+
+    #[test]
+    fn commit_reports_a_reread_package() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ctx = ctx_in(dir.path());
+        let i = ctx.load(b"net").unwrap();
+        let mut p = ctx.packages.remove(i);
+        let (r, replaced) = ctx.commit_package_ex(&mut p, false);
+        assert!(r.is_ok() && replaced, "a delta-tracked package is re-read");
+        let path = dir.path().join("other");
+        std::fs::write(&path, "config a 'b'\n").unwrap();
+        let i = ctx.load(path.to_str().unwrap().as_bytes()).unwrap();
+        let mut p = ctx.packages.remove(i);
+        let (r, replaced) = ctx.commit_package_ex(&mut p, false);
+        assert!(r.is_ok() && !replaced, "a path-loaded package is written in place");
+    }
+
+    #[test]
+    fn import_counts_skipped_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ctx = ctx_in(dir.path());
+        ctx.flags &= !FLAG_STRICT;
+        let mut r = Stream::from_bytes(b"config a 'b'\nbogus\noption x y\nalso bad\n");
+        let (res, skipped) = ctx.import_ex(&mut r, Some(b"imp"), None, true);
+        assert_eq!(res, Ok(Some(0)));
+        assert_eq!(skipped, 2);
+    }
+
+    #[test]
+    fn a_path_that_is_no_file_is_not_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ctx = ctx_in(dir.path());
+        let d = format!("{}/", dir.path().join("config").display());
+        assert_eq!(ctx.load(d.as_bytes()), Err(Error(ErrorCode::NotFound)));
+        let bad = dir.path().join("bad name");
+        std::fs::write(&bad, "").unwrap();
+        assert_eq!(ctx.load(bad.to_str().unwrap().as_bytes()), Err(Error(ErrorCode::Inval)));
+    }
+}

@@ -387,7 +387,10 @@ unsafe fn dir_api(ctx: *mut uci_context, dir: *const c_char, f: impl FnOnce(&mut
     let body = |cx: &mut Cx<'_>| {
         // SAFETY: guaranteed by the caller.
         let d = unsafe { cbytes_opt(dir) }.ok_or(UCI_ERR_INVAL)?;
-        f(cx, d).map(|_| UCI_OK)
+        // A copy: `dir` may be the very string the setter frees
+        // (`uci_set_savedir(ctx, ctx->savedir)`).
+        let d = d.to_vec();
+        f(cx, &d).map(|_| UCI_OK)
     };
     // SAFETY: `ctx` is NULL or live (caller's guarantee).
     unsafe { api(ctx, body) }
@@ -436,8 +439,10 @@ pub unsafe extern "C" fn uci_set_conf2dir(ctx: *mut uci_context, dir: *const c_c
         // SAFETY: live context (caller's guarantee), the only `Cx` of this call.
         let mut cx = unsafe { Cx::new(ctx) };
         cx.enter();
-        // SAFETY: `dir` is NULL or a C string (caller's guarantee).
-        cx.set_conf2dir(unsafe { cbytes_opt(dir) });
+        // SAFETY: `dir` is NULL or a C string (caller's guarantee); copied,
+        // as it may be `ctx->conf2dir` itself.
+        let d = unsafe { cbytes_opt(dir) }.map(<[u8]>::to_vec);
+        cx.set_conf2dir(d.as_deref());
         cx.leave();
         UCI_OK
     };

@@ -93,6 +93,14 @@ static void test_context(void)
 	CHECK(ctx->err == 42);	/* uci_set_conf2dir leaves ctx->err alone */
 	CHECK(uci_set_conf2dir(ctx, "override") == UCI_OK);
 	CHECK_STR(ctx->conf2dir, "override");
+	/* a setter given the string it replaces */
+	CHECK(uci_set_savedir(ctx, ctx->savedir) == UCI_OK);
+	CHECK_STR(ctx->savedir, "delta");
+	CHECK(uci_set_confdir(ctx, ctx->confdir) == UCI_OK);
+	CHECK_STR(ctx->confdir, "config");
+	CHECK(uci_set_conf2dir(ctx, ctx->conf2dir) == UCI_OK);
+	CHECK_STR(ctx->conf2dir, "override");
+	CHECK(uci_add_delta_path(ctx, ctx->savedir) == UCI_ERR_DUPLICATE);
 	CHECK(uci_set_backend(ctx, "file") == UCI_OK);
 	CHECK(uci_set_backend(ctx, "other") == UCI_ERR_NOTFOUND);
 	CHECK(uci_set_backend(ctx, NULL) == UCI_ERR_INVAL);
