@@ -5,7 +5,7 @@
 //! changes via `saved_delta`), built against our header and `libuci.so`,
 //! must give the recorded output of OpenWrt's `uci` on the CLI conformance
 //! cases: every group except `random/`, plus the first 100 `random/` seeds
-//! (all 2582 cases pass; `UCIX_C_CLI_ALL=1` runs every one of them).
+//! (all 2582 cases pass; `C_CLI_ALL=1` runs every one of them).
 //! Failures must match `tests/conformance/c-cli-known-failures.txt`.
 
 mod c_support;
@@ -22,7 +22,7 @@ fn c_cli_on_the_cli_conformance_cases() {
     // finds libuci.so through the rpath set by compile()
     let bin = c_support::compile("uci_cli.c", "uci", &bindir, &[]);
 
-    let all = std::env::var("UCIX_C_CLI_ALL").is_ok_and(|v| v == "1");
+    let all = std::env::var("C_CLI_ALL").is_ok_and(|v| v == "1");
     let cases = common::conformance_dir().join("cases");
     let selection = env.base().join("cases");
     std::fs::create_dir_all(&selection).expect("mkdir cases");

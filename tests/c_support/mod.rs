@@ -7,7 +7,7 @@
 //! isolated through [`common::TestEnv`] with `LD_LIBRARY_PATH` pointing at
 //! `target/<profile>` (and an rpath, for runners that clear the
 //! environment), under valgrind memcheck when it is installed
-//! (`UCIX_C_VALGRIND=0` turns that off).
+//! (`CONFORMANCE_VALGRIND=0` turns that off).
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -66,7 +66,7 @@ pub fn compile(src: &str, name: &str, out_dir: &Path, flags: &[&str]) -> PathBuf
 
 /// valgrind, if installed and not turned off.
 pub fn valgrind() -> Option<PathBuf> {
-    if std::env::var("UCIX_C_VALGRIND").is_ok_and(|v| v == "0") {
+    if std::env::var("CONFORMANCE_VALGRIND").is_ok_and(|v| v == "0") {
         return None;
     }
     common::find_in_base_path("valgrind")
