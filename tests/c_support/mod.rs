@@ -74,7 +74,7 @@ pub fn valgrind() -> Option<PathBuf> {
 
 /// Runs `bin args…` isolated in `env` (working directory `env.root()`),
 /// with `LD_LIBRARY_PATH` set; under valgrind (errors → exit 99, leaks
-/// definitely/indirectly lost count as errors) when available. Returns the
+/// definitely, indirectly or possibly lost count as errors) when available. Returns the
 /// run and, under valgrind, its log.
 pub fn run(env: &TestEnv, bin: &Path, args: &[&str]) -> (Run, Option<String>) {
     let log = env.base().join(format!("{}.valgrind.log", bin.file_name().unwrap_or_default().to_string_lossy()));
@@ -83,7 +83,7 @@ pub fn run(env: &TestEnv, bin: &Path, args: &[&str]) -> (Run, Option<String>) {
             let mut c = env.command(&vg);
             c.arg("--error-exitcode=99")
                 .arg("--leak-check=full")
-                .arg("--errors-for-leak-kinds=definite,indirect")
+                .arg("--errors-for-leak-kinds=definite,indirect,possible")
                 .arg(format!("--log-file={}", log.display()))
                 .arg(bin);
             c
@@ -99,7 +99,7 @@ pub fn run(env: &TestEnv, bin: &Path, args: &[&str]) -> (Run, Option<String>) {
 /// The `ERROR SUMMARY` and leak lines of a valgrind log.
 pub fn valgrind_summary(log: &str) -> String {
     log.lines()
-        .filter(|l| l.contains("ERROR SUMMARY") || l.contains("definitely lost") || l.contains("indirectly lost") || l.contains("in use at exit"))
+        .filter(|l| ["ERROR SUMMARY", "definitely lost", "indirectly lost", "possibly lost", "in use at exit"].iter().any(|k| l.contains(k)))
         .map(|l| l.split_once("== ").map_or(l, |(_, r)| r).trim())
         .collect::<Vec<_>>()
         .join("; ")

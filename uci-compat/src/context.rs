@@ -285,8 +285,17 @@ pub(crate) unsafe fn api(ctx: *mut uci_context, f: impl FnOnce(&mut Cx<'_>) -> R
     unsafe { guard::int(ctx, body) }
 }
 
+/// A clone of the handle std creates for the first thread that allocates a
+/// context. std makes that handle the first time it needs it (the random
+/// names of commit temp files do) and, for the main thread of a C program,
+/// never frees it and keeps only an interior pointer to it, which valgrind
+/// reports as "possibly lost" (an error with valgrind's default settings).
+/// With this clone the block stays "still reachable".
+static THREAD_HANDLE: std::sync::OnceLock<std::thread::Thread> = std::sync::OnceLock::new();
+
 /// `uci_alloc_context`.
 pub(crate) fn alloc() -> *mut uci_context {
+    THREAD_HANDLE.get_or_init(std::thread::current);
     let st = State {
         core: Context::new(),
         pkgs: Vec::new(),
