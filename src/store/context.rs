@@ -130,6 +130,19 @@ impl Context {
     /// With `merge`, statements go into that loaded package (recording deltas).
     /// Returns the index of the last package, if any.
     pub fn import(&mut self, r: &mut Stream<'_>, name: Option<&[u8]>, merge: Option<usize>, single: bool) -> Result<Option<usize>> {
+        self.import_ex(r, name, merge, single).0
+    }
+
+    /// [`Context::import`], also returning how many errors non-strict mode
+    /// skipped (libuci then leaves `ctx->err` at `UCI_ERR_PARSE` although
+    /// the import succeeds; the C shim mirrors that).
+    pub fn import_ex(&mut self, r: &mut Stream<'_>, name: Option<&[u8]>, merge: Option<usize>, single: bool) -> (Result<Option<usize>>, usize) {
+        let mut skipped = 0;
+        let res = self.import_inner(r, name, merge, single, &mut skipped);
+        (res, skipped)
+    }
+
+    fn import_inner(&mut self, r: &mut Stream<'_>, name: Option<&[u8]>, merge: Option<usize>, single: bool, skipped: &mut usize) -> Result<Option<usize>> {
         if let Some(n) = name {
             if !valid_package(n) {
                 return fail(ErrorCode::Inval);
@@ -142,6 +155,7 @@ impl Context {
         let names: Vec<Vec<u8>> = self.packages.iter().map(|p| p.name.clone()).collect();
         let loaded = |n: &[u8]| names.iter().any(|x| x == n);
         let mut on_error = |p: &Pctx, e: Error| {
+            *skipped += 1;
             if perror {
                 let info = PctxInfo { reason: p.reason, line: p.line, byte: p.byte, batch: false };
                 report::perror(e.code() as i32, Some(&info), None);
@@ -193,6 +207,11 @@ impl Context {
             Some(b'.') if name.get(1) != Some(&b'/') => return fail(ErrorCode::NotFound),
             Some(b'.') | Some(b'/') => {
                 let base = &name[name.iter().rposition(|&c| c == b'/').map_or(0, |i| i + 1)..];
+                // A path that is not a regular file is "not found" before
+                // its name is checked (`./dir/` gives NOTFOUND, verified).
+                if !fsutil::is_regular(path(name)) {
+                    return fail(ErrorCode::NotFound);
+                }
                 if !valid_package(base) {
                     return fail(ErrorCode::Inval);
                 }
@@ -390,6 +409,19 @@ impl Context {
     /// is re-read from the locked file, every delta file is applied and the
     /// savedir file truncated; `*p` is replaced by the re-read package.
     pub fn commit_package(&mut self, p: &mut Package, overwrite: bool) -> Result<()> {
+        self.commit_package_ex(p, overwrite).0
+    }
+
+    /// [`Context::commit_package`], also telling whether `*p` was replaced
+    /// by the package re-read from the file (libuci then frees the old
+    /// object and hands out a new one; the C shim mirrors that).
+    pub fn commit_package_ex(&mut self, p: &mut Package, overwrite: bool) -> (Result<()>, bool) {
+        let mut replaced = false;
+        let r = self.commit_package_inner(p, overwrite, &mut replaced);
+        (r, replaced)
+    }
+
+    fn commit_package_inner(&mut self, p: &mut Package, overwrite: bool, replaced: &mut bool) -> Result<()> {
         if p.path.is_none() {
             if overwrite {
                 p.path = Some(self.config_path(&p.name).0);
@@ -400,13 +432,13 @@ impl Context {
         let target = p.path.clone().expect("set above");
         let dir = if p.uses_conf2 { self.conf2dir.clone().unwrap_or_default() } else { self.confdir.clone() };
         let f1 = fsutil::open_write_locked(path(&target), true, 0o600).map_err(io_err)?;
-        let result = self.commit_locked(p, &f1, overwrite, &dir, &target);
+        let result = self.commit_locked(p, &f1, overwrite, &dir, &target, replaced);
         fsutil::unlock(&f1);
         drop(f1);
         result
     }
 
-    fn commit_locked(&mut self, p: &mut Package, f1: &File, overwrite: bool, dir: &[u8], target: &[u8]) -> Result<()> {
+    fn commit_locked(&mut self, p: &mut Package, f1: &File, overwrite: bool, dir: &[u8], target: &[u8], replaced: &mut bool) -> Result<()> {
         if p.has_delta {
             if !overwrite {
                 if !p.delta.is_empty() {
@@ -418,6 +450,7 @@ impl Context {
                 fresh.path = Some(target.to_vec());
                 fresh.has_delta = true;
                 *p = fresh;
+                *replaced = true;
             }
             if self.load_deltas(p, true)? == 0 {
                 return Ok(());
@@ -577,5 +610,54 @@ mod tests {
         assert_eq!(fs::read(path(&join(&base, b"delta/net"))).unwrap(), b"");
         assert_eq!(list_configs(&conf).unwrap(), vec![b"net".to_vec()]);
         assert!(list_configs(&join(&base, b"nosuch")).is_err());
+    }
+
+    fn ctx_in(dir: &std::path::Path) -> Context {
+        let conf = dir.join("config");
+        std::fs::create_dir_all(&conf).unwrap();
+        std::fs::write(conf.join("net"), "config interface 'lan'\n\toption proto 'static'\n").unwrap();
+        let mut ctx = Context::new();
+        ctx.set_confdir(conf.to_str().unwrap().as_bytes());
+        ctx.set_conf2dir(None);
+        ctx.set_savedir(dir.join("delta").to_str().unwrap().as_bytes());
+        ctx
+    }
+
+    #[test]
+    fn commit_reports_a_reread_package() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ctx = ctx_in(dir.path());
+        let i = ctx.load(b"net").unwrap();
+        let mut p = ctx.packages.remove(i);
+        let (r, replaced) = ctx.commit_package_ex(&mut p, false);
+        assert!(r.is_ok() && replaced, "a delta-tracked package is re-read");
+        let path = dir.path().join("other");
+        std::fs::write(&path, "config a 'b'\n").unwrap();
+        let i = ctx.load(path.to_str().unwrap().as_bytes()).unwrap();
+        let mut p = ctx.packages.remove(i);
+        let (r, replaced) = ctx.commit_package_ex(&mut p, false);
+        assert!(r.is_ok() && !replaced, "a path-loaded package is written in place");
+    }
+
+    #[test]
+    fn import_counts_skipped_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ctx = ctx_in(dir.path());
+        ctx.flags &= !FLAG_STRICT;
+        let mut r = Stream::from_bytes(b"config a 'b'\nbogus\noption x y\nalso bad\n");
+        let (res, skipped) = ctx.import_ex(&mut r, Some(b"imp"), None, true);
+        assert_eq!(res, Ok(Some(0)));
+        assert_eq!(skipped, 2);
+    }
+
+    #[test]
+    fn a_path_that_is_no_file_is_not_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ctx = ctx_in(dir.path());
+        let d = format!("{}/", dir.path().join("config").display());
+        assert_eq!(ctx.load(d.as_bytes()), Err(Error(ErrorCode::NotFound)));
+        let bad = dir.path().join("bad name");
+        std::fs::write(&bad, "").unwrap();
+        assert_eq!(ctx.load(bad.to_str().unwrap().as_bytes()), Err(Error(ErrorCode::Inval)));
     }
 }
