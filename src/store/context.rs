@@ -39,6 +39,10 @@ pub struct Context {
     pub pctx: Option<PctxInfo>,
     /// Loaded packages, in load order.
     pub packages: Vec<Package>,
+    /// When `Some`, commits through [`Context::commit_package`] queue their
+    /// hook run here instead of running the hooks at once; see
+    /// [`crate::txn::defer_hooks`] / [`crate::txn::run_deferred_hooks`].
+    pub deferred_hooks: Option<Vec<crate::txn::engine::Done>>,
 }
 
 impl Default for Context {
@@ -61,6 +65,7 @@ impl Context {
             flags: FLAG_STRICT | FLAG_SAVED_DELTA,
             pctx: None,
             packages: vec![],
+            deferred_hooks: None,
         }
     }
 

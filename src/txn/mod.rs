@@ -114,8 +114,37 @@ pub(crate) fn commit_dropin(ctx: &mut Context, p: &mut Package, overwrite: bool)
     let settings = Settings::load(ctx);
     let want = hooks::wants_changes(ctx, &settings, Origin::DropIn);
     let dones = engine::run(ctx, vec![Source::Package { pkg: p, overwrite }], want)?;
+    if let Some(queue) = ctx.deferred_hooks.as_mut() {
+        let written: Vec<&Done> = dones.iter().filter(|d| d.written).collect();
+        if let Err(e) = history::record(&settings, &written, Action::Commit) {
+            hooks::report(Origin::DropIn, &format!("cannot record history: {e}"));
+        }
+        queue.extend(dones.into_iter().filter(|d| d.written));
+        return Ok(());
+    }
     finish(ctx, &settings, &dones, Action::Commit, Origin::DropIn);
     Ok(())
+}
+
+/// From now on, drop-in commits of `ctx` queue their hooks (history is
+/// still recorded at once), so that a command committing several packages
+/// one by one (`uci commit` without arguments) runs each hook once with all
+/// of them at [`run_deferred_hooks`].
+pub fn defer_hooks(ctx: &mut Context) {
+    if ctx.deferred_hooks.is_none() {
+        ctx.deferred_hooks = Some(vec![]);
+    }
+}
+
+/// Runs the hooks (and events) queued since [`defer_hooks`], once.
+pub fn run_deferred_hooks(ctx: &mut Context) {
+    let Some(queue) = ctx.deferred_hooks.take() else { return };
+    if queue.is_empty() {
+        return;
+    }
+    let settings = Settings::load(ctx);
+    let written: Vec<&Done> = queue.iter().collect();
+    hooks::after_commit(ctx, &settings, &written, Action::Commit, Origin::DropIn);
 }
 
 /// Commits the pending changes (delta files) of the named packages as one

@@ -84,9 +84,13 @@ fn package_cmd_all(s: &mut Session, cmd: C, argv: &[Vec<u8>]) -> i32 {
             1
         }
         Ok(names) => {
+            if cmd == C::Commit {
+                crate::txn::defer_hooks(&mut s.ctx);
+            }
             for n in names {
                 package_cmd(s, cmd, &n);
             }
+            crate::txn::run_deferred_hooks(&mut s.ctx);
             0
         }
     }
