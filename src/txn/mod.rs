@@ -115,11 +115,11 @@ pub(crate) fn commit_dropin(ctx: &mut Context, p: &mut Package, overwrite: bool)
     let want = hooks::wants_changes(ctx, &settings, Origin::DropIn);
     let dones = engine::run(ctx, vec![Source::Package { pkg: p, overwrite }], want)?;
     if let Some(queue) = ctx.deferred_hooks.as_mut() {
-        let written: Vec<&Done> = dones.iter().filter(|d| d.written).collect();
+        let written: Vec<&Done> = dones.iter().filter(|d| d.written && d.by_name).collect();
         if let Err(e) = history::record(&settings, &written, Action::Commit) {
             hooks::report(Origin::DropIn, &format!("cannot record history: {e}"));
         }
-        queue.extend(dones.into_iter().filter(|d| d.written));
+        queue.extend(dones.into_iter().filter(|d| d.written && d.by_name));
         return Ok(());
     }
     finish(ctx, &settings, &dones, Action::Commit, Origin::DropIn);
@@ -242,9 +242,10 @@ pub fn write_contents_as(
     Ok(dones)
 }
 
-/// After a durable commit: history, then hooks and events.
+/// After a durable commit: history, then hooks and events. Files written
+/// by explicit path (not a package loaded by name) get neither.
 fn finish(ctx: &mut Context, settings: &Settings, dones: &[Done], action: Action, origin: Origin) {
-    let written: Vec<&Done> = dones.iter().filter(|d| d.written).collect();
+    let written: Vec<&Done> = dones.iter().filter(|d| d.written && d.by_name).collect();
     if written.is_empty() {
         return;
     }
