@@ -13,11 +13,11 @@
 //!    delta file, export the result; a package where no delta line applied
 //!    is left alone (the file keeps its bytes);
 //! 4. when more than one file is written or a delta file must be
-//!    truncated: write and fsync the journal naming the temp files;
+//!    truncated: write the journal naming the temp files;
 //! 5. write each new file to `.<name>.uci-XXXXXX` beside the config,
 //!    `LOCK_EX`, fsync, give it the target's mode;
-//! 6. fsync the temp directories, append and fsync the journal's commit
-//!    record (the commit point);
+//! 6. fsync the directories of the journal and the temp files, append and
+//!    fsync the journal's commit record (the commit point);
 //! 7. rename each temp over its (symlink-resolved) target, fsync the
 //!    directories;
 //! 8. truncate the savedir delta files, fsync them;
@@ -356,7 +356,7 @@ pub fn run(ctx: &mut Context, sources: Vec<Source<'_>>, want_pkgs: bool) -> Resu
         }
     }
     if let Some(j) = jr.as_mut() {
-        let mut dirs = vec![];
+        let mut dirs = vec![j.dir().to_path_buf()];
         for &i in &writes {
             if let Some(d) = preps[i].temp.as_ref().and_then(|t| t.parent()) {
                 push_unique(&mut dirs, d);

@@ -13,10 +13,13 @@
 //! commit
 //! ```
 //!
-//! The header and items are written and fsynced before any temp file is
-//! created; the `commit` line is appended (and fsynced) once every temp file
-//! is durable. Recovery, under the directory lock: without `commit` the temp
-//! files named are deleted (the commit did not happen: old configs, pending
+//! The header and items are written before any temp file is created (so a
+//! killed commit always leaves a journal naming its temp files); once every
+//! temp file and the directory entries are durable (file and directory
+//! fsyncs), the `commit` line is appended and fsynced: the commit point.
+//!
+//! Recovery, under the directory lock: without `commit` the temp files
+//! named are deleted (the commit did not happen: old configs, pending
 //! changes kept); with it, every temp file still present is renamed over its
 //! target (a missing temp `-` means: remove the target), the directories are
 //! fsynced, each delta file still starting with the consumed bytes (same
@@ -167,11 +170,12 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Creates the journal naming `entries` in `dir` and makes it durable.
+    /// Creates the journal naming `entries` in `dir` (not yet durable: the
+    /// directory fsync before [`Journal::commit`] makes its entry durable).
     pub fn create(dir: &Path, entries: &[Entry]) -> io::Result<Journal> {
         let path = dir.join(NAME);
         let mut file = OpenOptions::new().write(true).create_new(true).mode_0600().open(&path)?;
-        let r = file.write_all(&encode(entries)).and_then(|_| file.sync_all()).and_then(|_| fsutil::try_sync_dir(dir));
+        let r = file.write_all(&encode(entries));
         if let Err(e) = r {
             let _ = fs::remove_file(&path);
             return Err(e);
@@ -186,10 +190,17 @@ impl Journal {
     }
 
     /// Removes the journal (before the commit point: the commit is
-    /// abandoned; after it: the commit is complete).
+    /// abandoned; after it: the commit is complete). Not fsynced: should the
+    /// removal be lost, recovering the journal again changes nothing (the
+    /// temp files are gone and the delta files no longer start with the
+    /// consumed bytes).
     pub fn remove(self) -> io::Result<()> {
-        fs::remove_file(&self.path)?;
-        fsutil::try_sync_dir(&self.dir)
+        fs::remove_file(&self.path)
+    }
+
+    /// The directory holding the journal.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 }
 
