@@ -424,3 +424,55 @@ pub fn run(ctx: &mut Context, sources: Vec<Source<'_>>, want_pkgs: bool) -> Resu
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx_in(dir: &Path) -> Context {
+        let mut c = Context::new();
+        c.set_confdir(dir.join("config").to_str().unwrap().as_bytes());
+        c.set_conf2dir(None);
+        c.set_savedir(dir.join("delta").to_str().unwrap().as_bytes());
+        c
+    }
+
+    #[test]
+    fn texts_are_written_and_removed_together() {
+        let d = tempfile::tempdir().unwrap();
+        fs::create_dir(d.path().join("config")).unwrap();
+        fs::write(d.path().join("config/a"), "config t 'old'\n").unwrap();
+        fs::write(d.path().join("config/b"), "config t 'b'\n").unwrap();
+        let mut ctx = ctx_in(d.path());
+        let sources = vec![
+            Source::Text { name: b"a".to_vec(), text: Some(b"\nconfig t 'new'\n\n".to_vec()) },
+            Source::Text { name: b"b".to_vec(), text: None },
+            Source::Text { name: b"c".to_vec(), text: None },
+        ];
+        let done = run(&mut ctx, sources, true).unwrap();
+        assert_eq!(fs::read(d.path().join("config/a")).unwrap(), b"\nconfig t 'new'\n\n");
+        assert!(!d.path().join("config/b").exists());
+        assert_eq!(done.iter().map(|d| d.written).collect::<Vec<_>>(), [true, true, false]);
+        assert_eq!(done[1].old_text.as_deref(), Some(&b"config t 'b'\n"[..]));
+        assert_eq!(done[1].new_text, None);
+        assert_eq!(done[0].new_pkg.as_ref().unwrap().sections[0].name, b"new");
+        let names: Vec<_> = fs::read_dir(d.path().join("config")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["a"]);
+    }
+
+    #[test]
+    fn nothing_applied_leaves_the_file_alone() {
+        let d = tempfile::tempdir().unwrap();
+        fs::create_dir(d.path().join("config")).unwrap();
+        fs::create_dir(d.path().join("delta")).unwrap();
+        fs::write(d.path().join("config/a"), "config t 's'  # odd spacing\n").unwrap();
+        fs::write(d.path().join("delta/a"), "a.missing.o='1'\n").unwrap();
+        let mut ctx = ctx_in(d.path());
+        let i = ctx.load(b"a").unwrap();
+        let mut p = ctx.unload(i);
+        let done = run(&mut ctx, vec![Source::Package { pkg: &mut p, overwrite: false }], false).unwrap();
+        assert!(!done[0].written);
+        assert_eq!(fs::read(d.path().join("config/a")).unwrap(), b"config t 's'  # odd spacing\n");
+        assert_eq!(fs::read(d.path().join("delta/a")).unwrap(), b"a.missing.o='1'\n");
+    }
+}
