@@ -8,15 +8,15 @@
 //!
 //! ```text
 //! config hooks 'hooks'
-//! 	option enabled '1'      # run the executables of the hooks directory
-//! 	option timeout '30'     # seconds before a hook is killed
+//!     option enabled '1'      # run the executables of the hooks directory
+//!     option timeout '30'     # seconds before a hook is killed
 //! config events 'events'
-//! 	option enabled '1'      # ucix commit/apply/rollback/migrate send config.change
-//! 	option dropin '0'       # uci commit, libuci and Lua send them too
+//!     option enabled '1'      # ucix commit/apply/rollback/migrate send config.change
+//!     option dropin '0'       # uci commit, libuci and Lua send them too
 //! config history 'history'
-//! 	option keep '5'         # versions kept per package (0: no history)
+//!     option keep '5'         # versions kept per package (0: no history)
 //! config apply 'apply'
-//! 	option timeout '90'     # default of ucix apply --timeout
+//!     option timeout '90'     # default of ucix apply --timeout
 //! ```
 //!
 //! A section is found by its name, else as the first section of that type.
