@@ -207,6 +207,29 @@ fn hanging_hook_is_killed_after_the_timeout() {
 }
 
 #[test]
+fn commits_made_by_a_hook_run_no_hooks() {
+    let env = setup("hooks_nested");
+    let uci_bin = common::uci_bin();
+    write_exec(
+        &env.hooks_dir().join("10-commit-more"),
+        &format!(
+            "#!/bin/sh
+cd {root}
+{uci} -c config -t delta set fw.lan.n=$(date +%N)
+{uci} -c config -t delta commit fw
+",
+            root = env.root().display(),
+            uci = uci_bin.display()
+        ),
+    );
+    ok(&uci(&env, &["set", "net.lan.proto=dhcp"]));
+    ok(&ucix(&env, &["commit", "net"]));
+    let c = calls(&env);
+    assert_eq!(c.iter().map(|c| c.packages.as_str()).collect::<Vec<_>>(), ["net"], "no recursion: {c:?}");
+    assert!(String::from_utf8_lossy(&read(&env.confdir().join("fw"))).contains("option n "), "the hook's commit happened");
+}
+
+#[test]
 fn hooks_run_by_hand() {
     let env = setup("hooks_by_hand");
     let r = ok(&ucix(&env, &["hooks", "list"])).clone();

@@ -39,9 +39,14 @@ pub fn report(origin: Origin, msg: &str) {
     }
 }
 
+/// Set in the environment of every hook (to its path). A commit made by a
+/// process that has it (a hook committing something) runs no hooks, so
+/// that hooks cannot recurse; events are still sent.
+pub const IN_HOOK_ENV: &str = "UCIX_HOOK";
+
 /// The hooks that would run now.
 pub fn hooks(settings: &Settings) -> Vec<PathBuf> {
-    if settings.hooks_enabled {
+    if settings.hooks_enabled && std::env::var_os(IN_HOOK_ENV).is_none() {
         run::list_hooks(&paths::hooks_dir())
     } else {
         vec![]
@@ -89,7 +94,7 @@ pub fn run_hooks(hooks: &[PathBuf], desc: &Description, settings: &Settings, ori
     let mut errs = vec![];
     for h in hooks {
         let mut cmd = Command::new(h);
-        cmd.env("UCIX_PACKAGES", names.join(" ")).env("UCIX_ACTION", &desc.action).current_dir("/");
+        cmd.env("UCIX_PACKAGES", names.join(" ")).env("UCIX_ACTION", &desc.action).env(IN_HOOK_ENV, h).current_dir("/");
         if let Err(e) = run::run(cmd, &json, settings.hook_timeout, origin) {
             let msg = format!("hook {} failed: {e}", h.display());
             report(origin, &msg);
