@@ -2,7 +2,7 @@
 
 use std::fs::{self, File};
 use std::io::{self, BufReader, Seek, SeekFrom, Write};
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::os::unix::fs::DirBuilderExt;
 
 use super::fsutil::{self, join, path};
 use super::report::{self, PctxInfo};
@@ -11,7 +11,6 @@ use crate::error::{fail, Error, ErrorCode, Result};
 use crate::lookup::{self, valid_package, Ptr};
 use crate::model::Package;
 use crate::syntax::{self, ImportOptions, Pctx, Stream};
-use crate::write;
 
 /// `UCI_FLAG_STRICT`
 pub const FLAG_STRICT: u32 = 1;
@@ -44,6 +43,13 @@ pub struct Context {
     pub parsed: Option<super::parsed::ParsedFiles>,
     /// Parse errors seen (reported or not) by this context.
     pub parse_errors: u64,
+    /// Set by the last commit when it replaced the package by the one
+    /// re-read from the file (libuci frees the old object then).
+    pub commit_reread: bool,
+    /// When `Some`, commits through [`Context::commit_package`] queue their
+    /// hook run here instead of running the hooks at once; see
+    /// [`crate::txn::defer_hooks`] / [`crate::txn::run_deferred_hooks`].
+    pub deferred_hooks: Option<Vec<crate::txn::engine::Done>>,
 }
 
 impl Default for Context {
@@ -68,6 +74,8 @@ impl Context {
             packages: vec![],
             parsed: None,
             parse_errors: 0,
+            commit_reread: false,
+            deferred_hooks: None,
         }
     }
 
@@ -268,7 +276,17 @@ impl Context {
     fn parse_locked(&mut self, fh: &File, name: &[u8], loaded: &dyn Fn(&[u8]) -> bool) -> Result<Package> {
         let mut reader = BufReader::new(fh);
         let _ = reader.seek(SeekFrom::Start(0));
-        let mut r = Stream::new(reader);
+        self.parse_stream(&mut Stream::new(reader), name, loaded)
+    }
+
+    /// Parses config text read into memory as package `name` (single mode),
+    /// exactly as [`Context::load`] parses a file; the parser state is kept
+    /// for error details.
+    pub fn parse_bytes(&mut self, data: &[u8], name: &[u8]) -> Result<Package> {
+        self.parse_stream(&mut Stream::from_bytes(data), name, &|_| false)
+    }
+
+    fn parse_stream(&mut self, r: &mut Stream<'_>, name: &[u8], loaded: &dyn Fn(&[u8]) -> bool) -> Result<Package> {
         let opts = ImportOptions { strict: self.strict(), single: true, name: Some(name.to_vec()) };
         let mut pctx = Pctx::new();
         let perror = self.flags & FLAG_PERROR != 0;
@@ -281,7 +299,7 @@ impl Context {
             }
         };
         self.pctx = Some(PctxInfo { reason: None, line: 0, byte: 0, batch: false });
-        let mut im = syntax::import(&mut pctx, &mut r, &opts, None, loaded, &mut on_error);
+        let mut im = syntax::import(&mut pctx, r, &opts, None, loaded, &mut on_error);
         self.parse_errors += errors;
         match im.result {
             Ok(()) => {
@@ -332,35 +350,63 @@ impl Context {
     }
 
     /// Applies the delta files of every delta-path directory to `p`. With
-    /// `flush`, truncates the savedir file when a line applied. Returns the
-    /// number of lines applied.
+    /// `flush`, truncates the savedir file when a line applied (holding its
+    /// exclusive lock from the read to the truncation, so that no change
+    /// saved in between is lost). Returns the number of lines applied.
     pub fn load_deltas(&mut self, p: &mut Package, flush: bool) -> Result<usize> {
         if !p.has_delta {
             return Ok(0);
         }
-        let keep = self.flags & FLAG_SAVED_DELTA != 0;
-        let mut changes = 0;
-        for dir in self.delta_path.clone() {
-            let file = join(&dir, &p.name);
-            let Some(Ok(fh)) = fsutil::open_read_locked(path(&file)) else { continue };
-            self.pctx = None;
-            let mut r = Stream::new(BufReader::new(&fh));
-            changes += delta::replay(p, &mut r, keep);
-            fsutil::unlock(&fh);
-            self.pctx = None;
-        }
         let save = join(&self.savedir, &p.name);
         if flush {
-            if let Ok(f) = fsutil::open_write_locked(path(&save), false, 0o600) {
+            let held = if fsutil::is_regular(path(&save)) { fsutil::open_write_locked(path(&save), false, 0o600).ok() } else { None };
+            let saved = match &held {
+                Some(f) => Some(fsutil::read_all(f).map_err(io_err)?),
+                None => None,
+            };
+            let changes = self.replay_delta_files(p, saved.as_deref().map(Some));
+            if let Some(f) = held {
                 if changes > 0 {
                     f.set_len(0).map_err(io_err)?;
                 }
                 fsutil::unlock(&f);
             }
-        } else if let Some(Ok(f)) = fsutil::open_read_locked(path(&save)) {
+            return Ok(changes);
+        }
+        let changes = self.replay_delta_files(p, None);
+        if let Some(Ok(f)) = fsutil::open_read_locked(path(&save)) {
             fsutil::unlock(&f);
         }
         Ok(changes)
+    }
+
+    /// Replays the delta files of every delta-path directory onto `p`, in
+    /// order (file-format.md §9.2). `saved`, when given, is the content of
+    /// the savedir file as already read by a caller holding its lock
+    /// (`Some(None)`: the caller found no savedir file). Returns the number
+    /// of lines applied.
+    pub fn replay_delta_files(&mut self, p: &mut Package, saved: Option<Option<&[u8]>>) -> usize {
+        let keep = self.flags & FLAG_SAVED_DELTA != 0;
+        let mut changes = 0;
+        for dir in self.delta_path.clone() {
+            self.pctx = None;
+            match saved {
+                Some(content) if dir == self.savedir => {
+                    if let Some(bytes) = content {
+                        changes += delta::replay(p, &mut Stream::from_bytes(bytes), keep);
+                    }
+                }
+                _ => {
+                    let file = join(&dir, &p.name);
+                    let Some(Ok(fh)) = fsutil::open_read_locked(path(&file)) else { continue };
+                    let mut r = Stream::new(BufReader::new(&fh));
+                    changes += delta::replay(p, &mut r, keep);
+                    fsutil::unlock(&fh);
+                }
+            }
+            self.pctx = None;
+        }
+        changes
     }
 
     // ---- save / commit / revert ----
@@ -408,57 +454,22 @@ impl Context {
     /// tracking (and no `overwrite`), pending changes are saved, the package
     /// is re-read from the locked file, every delta file is applied and the
     /// savedir file truncated; `*p` is replaced by the re-read package.
+    ///
+    /// The write is journaled (see [`crate::txn`]): new file fsynced, journal,
+    /// rename, directory fsync, then the delta truncation, so that a crash at
+    /// any point either keeps the old file and the pending changes or
+    /// completes the commit on the next access. Commit hooks run afterwards.
     pub fn commit_package(&mut self, p: &mut Package, overwrite: bool) -> Result<()> {
-        self.commit_package_ex(p, overwrite).0
+        crate::txn::commit_dropin(self, p, overwrite)
     }
 
     /// [`Context::commit_package`], also telling whether `*p` was replaced
     /// by the package re-read from the file (libuci then frees the old
     /// object and hands out a new one; the C shim mirrors that).
     pub fn commit_package_ex(&mut self, p: &mut Package, overwrite: bool) -> (Result<()>, bool) {
-        let mut replaced = false;
-        let r = self.commit_package_inner(p, overwrite, &mut replaced);
-        (r, replaced)
-    }
-
-    fn commit_package_inner(&mut self, p: &mut Package, overwrite: bool, replaced: &mut bool) -> Result<()> {
-        if p.path.is_none() {
-            if overwrite {
-                p.path = Some(self.config_path(&p.name).0);
-            } else {
-                return fail(ErrorCode::Inval);
-            }
-        }
-        let target = p.path.clone().expect("set above");
-        let dir = if p.uses_conf2 { self.conf2dir.clone().unwrap_or_default() } else { self.confdir.clone() };
-        let f1 = fsutil::open_write_locked(path(&target), true, 0o600).map_err(io_err)?;
-        let result = self.commit_locked(p, &f1, overwrite, &dir, &target, replaced);
-        fsutil::unlock(&f1);
-        drop(f1);
-        result
-    }
-
-    fn commit_locked(&mut self, p: &mut Package, f1: &File, overwrite: bool, dir: &[u8], target: &[u8], replaced: &mut bool) -> Result<()> {
-        if p.has_delta {
-            if !overwrite {
-                if !p.delta.is_empty() {
-                    self.save_package(p)?;
-                }
-                let name = p.name.clone();
-                self.pctx = None;
-                let mut fresh = self.parse_locked(f1, &name, &|_| false)?;
-                fresh.path = Some(target.to_vec());
-                fresh.has_delta = true;
-                *p = fresh;
-                *replaced = true;
-            }
-            if self.load_deltas(p, true)? == 0 {
-                return Ok(());
-            }
-        }
-        let mut text = Vec::new();
-        write::export(&mut text, p, false, self.flags & FLAG_EXPORT_NAME != 0);
-        crate::store::context::write_replace(dir, &p.name, target, &text)
+        self.commit_reread = false;
+        let r = self.commit_package(p, overwrite);
+        (r, std::mem::take(&mut self.commit_reread))
     }
 
     /// Commits the package at `idx`; the re-read package moves to the end of
@@ -536,29 +547,6 @@ pub fn list_configs(dir: &[u8]) -> Result<Vec<Vec<u8>>> {
         })
         .collect())
 }
-
-/// Replaces `target` by `text` atomically: a temp file `.<name>.uci-XXXXXX`
-/// in `dir`, fsynced, given the target's mode (symlinks resolved), renamed
-/// over the real target, and the directory fsynced.
-pub fn write_replace(dir: &[u8], name: &[u8], target: &[u8], text: &[u8]) -> Result<()> {
-    let mut prefix = b".".to_vec();
-    prefix.extend_from_slice(name);
-    prefix.extend_from_slice(b".uci-");
-    let prefix = String::from_utf8_lossy(&prefix).into_owned();
-    let mut tmp = tempfile::Builder::new().prefix(&prefix).rand_bytes(6).tempfile_in(path(dir)).map_err(io_err)?;
-    fsutil::lock(tmp.as_file(), true).map_err(io_err)?;
-    tmp.write_all(text).and_then(|_| tmp.as_file().sync_all()).map_err(io_err)?;
-    fsutil::unlock(tmp.as_file());
-    let real = fs::canonicalize(path(target)).map_err(io_err)?;
-    let mode = fs::metadata(&real).map_err(io_err)?.permissions().mode();
-    fs::set_permissions(tmp.path(), fs::Permissions::from_mode(mode)).map_err(io_err)?;
-    tmp.persist(&real).map_err(|e| io_err(e.error))?;
-    if let Some(parent) = real.parent() {
-        fsutil::sync_dir(parent);
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
