@@ -182,11 +182,8 @@ const BIG: usize = 512 * 1024;
 /// `ucix migrate` of two packages is killed (SIGXFSZ, from `ulimit -f`) while
 /// writing the second one: afterwards, once the next command has run crash
 /// recovery, either both packages are migrated and the versions recorded, or
-/// nothing changed. Passes once `txn::write_contents` is journaled; with the
-/// sequential placeholder it leaves the first package migrated alone, hence
-/// the `ignore` until that work is merged (then delete the attribute).
+/// nothing changed (`txn::write_contents` is journaled).
 #[test]
-#[ignore = "needs the journaled txn::write_contents (staged atomic commits issue)"]
 fn crash_mid_migration_is_all_or_nothing() {
     let env = TestEnv::new("crash_mid_migration");
     std::fs::create_dir_all(env.schema_dir()).unwrap();
