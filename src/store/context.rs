@@ -180,6 +180,7 @@ impl Context {
         crate::txn::recover(self);
         if let Some(p) = crate::cache::lookup(self, name) {
             if !loaded(&p.name) {
+                self.pctx = None;
                 return Ok(p);
             }
         }
@@ -219,7 +220,7 @@ impl Context {
     fn parse_locked(&mut self, fh: &File, name: &[u8], loaded: &dyn Fn(&[u8]) -> bool) -> Result<Package> {
         let mut reader = BufReader::new(fh);
         let _ = reader.seek(SeekFrom::Start(0));
-        let mut r = Stream::new(reader);
+        let mut r = Stream::new(crate::cache::Tap::new(fh, reader));
         let opts = ImportOptions { strict: self.strict(), single: true, name: Some(name.to_vec()) };
         let mut pctx = Pctx::new();
         let perror = self.flags & FLAG_PERROR != 0;
@@ -292,7 +293,7 @@ impl Context {
             let file = join(&dir, &p.name);
             let Some(Ok(fh)) = fsutil::open_read_locked(path(&file)) else { continue };
             self.pctx = None;
-            let mut r = Stream::new(BufReader::new(&fh));
+            let mut r = Stream::new(crate::cache::Tap::new(&fh, BufReader::new(&fh)));
             changes += delta::replay(p, &mut r, keep);
             fsutil::unlock(&fh);
             self.pctx = None;
