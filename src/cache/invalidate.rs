@@ -89,19 +89,33 @@ pub fn hash_file(path: &Path) -> io::Result<(u64, u64)> {
 }
 
 /// The outcome of checking an index's dependencies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fresh {
     /// Every file is as recorded.
     Yes,
     /// Every file is as recorded; racy marks can now be cleared.
     Refresh,
+    /// Every file is as recorded but the last delta file, which only had
+    /// lines appended: the index answers after replaying them.
+    Grown(Grown),
+}
+
+/// Lines appended to the last delta file since the build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grown {
+    /// The appended bytes (whole lines after the recorded content).
+    pub tail: Vec<u8>,
+    /// The dependency record for the file as read now.
+    pub dep: Dep,
 }
 
 /// Checks every dependency: same identity, and for racy ones, same content.
+/// The last dependency, when it is a delta file, may instead have grown
+/// by whole lines (checked by the hash of the recorded prefix).
 pub fn check(deps: &[Dep]) -> Result<Fresh, Reject> {
     let now = now_ns();
     let mut refresh = false;
-    for d in deps {
+    for (i, d) in deps.iter().enumerate() {
         let path = crate::store::fsutil::path(&d.path);
         let cur = ident_of(path).map_err(|_| Reject::Unreadable)?;
         let changed = match d.role {
@@ -109,6 +123,9 @@ pub fn check(deps: &[Dep]) -> Result<Fresh, Reject> {
             Role::Delta => Reject::Delta,
         };
         if cur != d.ident {
+            if i + 1 == deps.len() && d.role == Role::Delta && cur.present && cur.size > d.ident.size {
+                return grown(d).map(Fresh::Grown).ok_or(changed);
+            }
             return Err(changed);
         }
         if d.racy {
@@ -123,6 +140,31 @@ pub fn check(deps: &[Dep]) -> Result<Fresh, Reject> {
         return Ok(Fresh::Refresh);
     }
     Ok(Fresh::Yes)
+}
+
+/// Reads delta file `d` (under a shared lock, as a load does) and returns
+/// what was appended, if its start is exactly the recorded content ending
+/// with a newline.
+fn grown(d: &Dep) -> Option<Grown> {
+    let build_ns = now_ns();
+    let f = File::open(crate::store::fsutil::path(&d.path)).ok()?;
+    crate::store::fsutil::lock(&f, false).ok()?;
+    let read = (|| {
+        let before = ident_of_meta(&f.metadata().ok()?);
+        let mut content = Vec::with_capacity(before.size as usize);
+        (&f).read_to_end(&mut content).ok()?;
+        let after = ident_of_meta(&f.metadata().ok()?);
+        (before == after && content.len() as u64 == after.size).then_some((after, content))
+    })();
+    crate::store::fsutil::unlock(&f);
+    let (ident, content) = read?;
+    let old = if d.ident.present { d.ident.size as usize } else { 0 };
+    let prefix = content.get(..old)?;
+    if old > 0 && (prefix.last() != Some(&b'\n') || xxhash_rust::xxh3::xxh3_64(prefix) != d.hash) {
+        return None;
+    }
+    let dep = Dep { path: d.path.clone(), role: d.role, ident, racy: is_racy(&ident, build_ns), hash: xxhash_rust::xxh3::xxh3_64(&content) };
+    Some(Grown { tail: content[old..].to_vec(), dep })
 }
 
 // ---- what a load read ----

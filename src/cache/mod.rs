@@ -43,6 +43,7 @@ pub use index::{Index, ValueRef};
 pub use invalidate::Tap;
 
 use crate::model::Package;
+use crate::syntax::Stream;
 use crate::store::fsutil::join;
 use crate::store::{paths, Context, FLAG_SAVED_DELTA};
 use format::{Meta, Role};
@@ -136,7 +137,7 @@ impl Opened {
         if self.fresh == Fresh::Refresh && refresh(&self.dir, &self.file, &self.index).is_ok() {
             stats::count(&self.dir, Event::Refresh);
         }
-        stats::count(&self.dir, Event::Hit);
+        stats::count(&self.dir, if matches!(self.fresh, Fresh::Grown(_)) { Event::Appended } else { Event::Hit });
     }
 }
 
@@ -174,7 +175,7 @@ fn open_checked(ctx: &Context, name: &[u8]) -> Option<Result<Opened, (PathBuf, R
 /// The checked index of `name`, if there is a valid one (nothing is
 /// counted: call [`Opened::used`] when it answered).
 pub fn open(ctx: &Context, name: &[u8]) -> Option<Opened> {
-    open_checked(ctx, name)?.ok()
+    open_checked(ctx, name)?.ok().filter(|o| !matches!(o.fresh, Fresh::Grown(_)))
 }
 
 /// A package answered from a valid index, if there is one. On a miss, the
@@ -182,7 +183,14 @@ pub fn open(ctx: &Context, name: &[u8]) -> Option<Opened> {
 pub fn lookup(ctx: &Context, name: &[u8]) -> Option<Package> {
     let (dir, why) = match open_checked(ctx, name)? {
         Ok(o) => match o.index.to_package() {
-            Some(p) => {
+            Some(mut p) => {
+                if let Fresh::Grown(g) = &o.fresh {
+                    let keep = ctx.flags & FLAG_SAVED_DELTA != 0;
+                    crate::delta::replay(&mut p, &mut Stream::from_bytes(&g.tail), keep);
+                    if g.tail.len() >= REINDEX_TAIL {
+                        reindex(&o, g, &p);
+                    }
+                }
                 o.used();
                 return Some(p);
             }
@@ -193,6 +201,23 @@ pub fn lookup(ctx: &Context, name: &[u8]) -> Option<Package> {
     stats::count(&dir, Event::Miss(name, why));
     invalidate::arm();
     None
+}
+
+/// Appended delta bytes from which a hit writes a new index.
+const REINDEX_TAIL: usize = 4096;
+
+/// Writes the index of `p`: `o`'s package with the lines of `g` replayed.
+fn reindex(o: &Opened, g: &invalidate::Grown, p: &Package) {
+    let m = o.index.meta();
+    let mut deps = m.deps.clone();
+    if let Some(last) = deps.last_mut() {
+        *last = g.dep.clone();
+    }
+    if let Some(bytes) = encode(p, m.key.clone(), deps, invalidate::now_ns()) {
+        if write_atomic(&o.dir, &o.file, &bytes).is_ok() {
+            stats::count(&o.dir, Event::Rebuild);
+        }
+    }
 }
 
 /// The files a load of `p` (by `name`) depended on.
@@ -276,12 +301,17 @@ fn refresh(dir: &Path, file: &Path, idx: &Index) -> io::Result<()> {
 /// Writes `bytes` to `file` through a temp file in `dir` and a rename.
 pub fn write_atomic(dir: &Path, file: &Path, bytes: &[u8]) -> io::Result<()> {
     if !dir.is_dir() {
-        fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+        make_dir(dir)?;
     }
     let mut tmp = tempfile::Builder::new().prefix(".idx-").tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.persist(file).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// Creates the cache directory (mode 0700: indexes hold config contents).
+pub fn make_dir(dir: &Path) -> io::Result<()> {
+    fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
 }
 
 /// Removes the indexes of `name` (every key), or all indexes when `None`.

@@ -28,6 +28,8 @@ pub const FILE: &str = "stats";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event<'a> {
     Hit,
+    /// A hit that replayed lines appended to the last delta file.
+    Appended,
     /// A lookup found no usable index for the package (and why).
     Miss(&'a [u8], Reject),
     Rebuild,
@@ -38,6 +40,7 @@ pub enum Event<'a> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Stats {
     pub hits: u64,
+    pub appended: u64,
     pub misses: u64,
     pub rebuilds: u64,
     pub refreshes: u64,
@@ -53,6 +56,7 @@ impl Stats {
             let n = |i: usize| w.get(i).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
             match w[0] {
                 "hits" => s.hits = n(1),
+                "appended" => s.appended = n(1),
                 "misses" => s.misses = n(1),
                 "rebuilds" => s.rebuilds = n(1),
                 "refreshes" => s.refreshes = n(1),
@@ -66,7 +70,10 @@ impl Stats {
     }
 
     pub fn to_text(&self) -> String {
-        let mut t = format!("hits {}\nmisses {}\nrebuilds {}\nrefreshes {}\n", self.hits, self.misses, self.rebuilds, self.refreshes);
+        let mut t = format!(
+            "hits {}\nappended {}\nmisses {}\nrebuilds {}\nrefreshes {}\n",
+            self.hits, self.appended, self.misses, self.rebuilds, self.refreshes
+        );
         for ((p, r), n) in &self.rejects {
             t.push_str(&format!("reject {p} {r} {n}\n"));
         }
@@ -76,6 +83,7 @@ impl Stats {
     pub fn add(&mut self, e: Event<'_>) {
         match e {
             Event::Hit => self.hits += 1,
+            Event::Appended => self.appended += 1,
             Event::Miss(pkg, why) => {
                 self.misses += 1;
                 let pkg: String = String::from_utf8_lossy(pkg).chars().map(|c| if c.is_ascii_graphic() { c } else { '_' }).collect();
@@ -88,6 +96,9 @@ impl Stats {
 }
 
 fn open(dir: &Path, create: bool) -> Option<File> {
+    if create && !dir.is_dir() {
+        super::make_dir(dir).ok()?;
+    }
     let f = OpenOptions::new().read(true).write(create).create(create).mode(0o600).open(dir.join(FILE)).ok()?;
     Some(f)
 }
@@ -103,7 +114,10 @@ pub fn count(dir: &Path, e: Event<'_>) {
     let mut s = Stats::parse(&text);
     s.add(e);
     let out = s.to_text();
-    let _ = f.seek(SeekFrom::Start(0)).and_then(|_| f.write_all(out.as_bytes())).and_then(|_| f.set_len(out.len() as u64));
+    let _ = f.seek(SeekFrom::Start(0)).and_then(|_| f.write_all(out.as_bytes()));
+    if out.len() < text.len() {
+        let _ = f.set_len(out.len() as u64);
+    }
     crate::store::fsutil::unlock(&f);
 }
 
@@ -139,7 +153,7 @@ mod tests {
         s.add(Event::Miss(b"a b", Reject::Missing));
         s.add(Event::Rebuild);
         let t = s.to_text();
-        assert_eq!(t, "hits 2\nmisses 3\nrebuilds 1\nrefreshes 0\nreject a_b missing 1\nreject dhcp delta-changed 2\n");
+        assert_eq!(t, "hits 2\nappended 0\nmisses 3\nrebuilds 1\nrefreshes 0\nreject a_b missing 1\nreject dhcp delta-changed 2\n");
         assert_eq!(Stats::parse(&t), s);
     }
 }
