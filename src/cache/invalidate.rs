@@ -280,3 +280,79 @@ pub fn snapshot(paths: &[(Vec<u8>, Role)], build_ns: i64, mut reads: Vec<FileRea
     }
     reads.is_empty().then_some(deps)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::ffi::OsStrExt;
+
+    fn dep_for(path: &Path, racy: bool) -> Dep {
+        let ident = ident_of(path).unwrap();
+        let (hash, _) = hash_file(path).unwrap();
+        Dep { path: path.as_os_str().as_bytes().to_vec(), role: Role::Config, ident, racy, hash }
+    }
+
+    /// An edit that leaves every `stat` field as recorded (same size, within
+    /// the same timestamp tick) is caught by the content hash of a racy file.
+    #[test]
+    fn racy_same_size_edit_is_seen_by_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("net");
+        std::fs::write(&f, b"config a 'x'\n\toption v '1'\n").unwrap();
+        let mut d = dep_for(&f, true);
+        assert_eq!(check(std::slice::from_ref(&d)), Ok(Fresh::Yes));
+        std::fs::write(&f, b"config a 'x'\n\toption v '2'\n").unwrap();
+        // as if the clock had not moved: the recorded identity is the new one
+        d.ident = ident_of(&f).unwrap();
+        assert_eq!(check(std::slice::from_ref(&d)), Err(Reject::Content));
+        d.racy = false;
+        assert_eq!(check(&[d]), Ok(Fresh::Yes), "without the racy mark only stat decides");
+    }
+
+    #[test]
+    fn identity_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("net");
+        std::fs::write(&f, b"abc\n").unwrap();
+        let d = dep_for(&f, false);
+        std::fs::write(dir.path().join("tmp"), b"abc\n").unwrap();
+        std::fs::rename(dir.path().join("tmp"), &f).unwrap();
+        assert_eq!(check(std::slice::from_ref(&d)), Err(Reject::Config));
+        std::fs::remove_file(&f).unwrap();
+        assert_eq!(check(&[d]), Err(Reject::Config));
+        let absent = Dep { path: f.as_os_str().as_bytes().to_vec(), role: Role::Delta, ident: Ident::default(), racy: false, hash: 0 };
+        assert_eq!(check(std::slice::from_ref(&absent)), Ok(Fresh::Yes));
+        std::fs::write(&f, b"").unwrap();
+        assert_eq!(check(&[absent.clone(), absent]), Err(Reject::Delta));
+    }
+
+    #[test]
+    fn grown_delta_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("net");
+        std::fs::write(&f, b"net.a.b='1'\n").unwrap();
+        let mut d = dep_for(&f, false);
+        d.role = Role::Delta;
+        std::fs::write(&f, b"net.a.b='1'\nnet.a.c='2'\n").unwrap();
+        match check(std::slice::from_ref(&d)) {
+            Ok(Fresh::Grown(g)) => {
+                assert_eq!(g.tail, b"net.a.c='2'\n");
+                assert_eq!(g.dep.ident, ident_of(&f).unwrap());
+            }
+            other => panic!("{other:?}"),
+        }
+        // the start changed: not a pure append
+        std::fs::write(&f, b"net.a.b='3'\nnet.a.c='2'\n").unwrap();
+        assert_eq!(check(std::slice::from_ref(&d)), Err(Reject::Delta));
+        // grown, but not the last dependency
+        std::fs::write(&f, b"net.a.b='1'\nnet.a.c='2'\n").unwrap();
+        let other = Dep { path: b"/nonexistent/x".to_vec(), role: Role::Delta, ident: Ident::default(), racy: false, hash: 0 };
+        assert_eq!(check(&[d.clone(), other]), Err(Reject::Delta));
+        // the recorded content did not end a line
+        std::fs::write(&f, b"net.a.b='1'").unwrap();
+        let mut d = dep_for(&f, false);
+        d.role = Role::Delta;
+        std::fs::write(&f, b"net.a.b='1'2\n").unwrap();
+        assert_eq!(check(&[d]), Err(Reject::Delta));
+    }
+}
