@@ -9,6 +9,7 @@
 #
 # usage: scripts/bench-cli.sh [path/to/our/uci]   (default target/release/uci)
 # env:   UCI_REF=/path/to/uci  RUNS=N (default 15)  BUDGET=seconds per case (40)
+#        CASES=substring (only the cases whose title contains it)
 #        UCIX_SHARED=dir (default ../shared)
 #
 # As root it runs in a private mount namespace with an empty /tmp and no

@@ -55,6 +55,21 @@ def spawn(argv, env, stdin=DEVNULL, stdout=DEVNULL):
     return t1 - t0, ru.ru_maxrss, os.waitstatus_to_exitcode(status)
 
 
+TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+
+
+def peak_rss(argv, env, stdin):
+    """Peak RSS (KiB) of argv, measured by GNU time: a child of a small
+    process, so that the figure is not the RSS of this Python interpreter
+    (which a child forked from it inherits in ru_maxrss)."""
+    if not TIME:
+        return None
+    out = os.path.join(SCRATCH, "rss")
+    spawn([TIME, "-f", "%M", "-o", out] + argv, env, stdin)
+    with open(out) as f:
+        return int(f.read().split()[-1])
+
+
 def last_named_host(path):
     name = None
     with open(path, "rb") as f:
@@ -133,7 +148,10 @@ def main():
         (" ucix/ref |" if REF else "")
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
+    only = os.environ.get("CASES", "")
     for title, steps, reset in cases:
+        if only and only not in title:
+            continue
         # outputs must agree
         outs = []
         for name, binary, cache in variants:
@@ -149,25 +167,28 @@ def main():
         if any(o != outs[0] for o in outs[1:]):
             print("| %s | outputs differ between variants! |" % title)
         times = {v[0]: [] for v in variants}
-        rss = {v[0]: [] for v in variants}
+        rss = {}
         start = time.monotonic()
         n = 0
         while n < RUNS and (n < 3 or time.monotonic() - start < BUDGET_S):
             for name, binary, cache in variants:
                 if reset:
                     reset()
-                total, peak = 0, 0
+                total = 0
                 for words, stdin in steps:
-                    ns, kib, _ = spawn(argv(binary, words), env_for(cache is not False), stdin)
+                    ns, _, _ = spawn(argv(binary, words), env_for(cache is not False), stdin)
                     total += ns
-                    peak = max(peak, kib)
                 times[name].append(total)
-                rss[name].append(peak)
             n += 1
+        for name, binary, cache in variants:
+            if reset:
+                reset()
+            peaks = [peak_rss(argv(binary, words), env_for(cache is not False), stdin) for words, stdin in steps]
+            rss[name] = None if None in peaks else max(peaks)
         med = {k: statistics.median(v) / 1e6 for k, v in times.items()}
-        mrss = {k: int(statistics.median(v)) for k, v in rss.items()}
+        mrss = {k: ("%d" % v if v is not None else "n/a") for k, v in rss.items()}
         row = "| %s (n=%d) | " % (title, n) + " | ".join("%.2f" % med[v[0]] for v in variants) + " | " + \
-            " | ".join("%d" % mrss[v[0]] for v in variants) + " | %.2f | %.3f |" % (
+            " | ".join(mrss[v[0]] for v in variants) + " | %.2f | %.3f |" % (
                 med["ucix"] / floor_ms, med["ucix"] / med["ucix-nocache"])
         if REF:
             row += " %.3f |" % (med["ucix"] / med["ref"])

@@ -13,7 +13,6 @@ pub struct Built {
     pub sums: Vec<u64>,
 }
 
-#[derive(Default)]
 struct Strings<'p> {
     bytes: Vec<u8>,
     seen: AHashMap<&'p [u8], u32>,
@@ -33,6 +32,27 @@ impl<'p> Strings<'p> {
         self.bytes.extend_from_slice(s);
         self.seen.insert(s, off);
         Some((off, len))
+    }
+
+    /// (offset, length) of `s`, stored again even if seen (unique strings).
+    fn put_new(&mut self, s: &'p [u8]) -> Option<(u32, u32)> {
+        let len = u32::try_from(s.len()).ok()?;
+        let off = u32::try_from(self.bytes.len()).ok()?;
+        if off == NONE {
+            return None;
+        }
+        self.bytes.extend_from_slice(s);
+        Some((off, len))
+    }
+
+    /// A value: short ones repeat (flags, zone names, targets), long ones
+    /// rarely.
+    fn put_value(&mut self, v: &'p [u8]) -> Option<(u32, u32)> {
+        if v.len() <= 8 {
+            self.put(v)
+        } else {
+            self.put_new(v)
+        }
     }
 
     fn put_opt(&mut self, s: Option<&'p [u8]>) -> Option<(u32, u32)> {
@@ -79,15 +99,27 @@ fn hash_table(keys: impl Iterator<Item = (u64, u32)>, n: usize, same: impl Fn(u3
 /// Encodes `p` (sections, options, types, saved changes) as a data region.
 /// `None` when something does not fit the 32-bit offsets.
 pub fn data(p: &Package) -> Option<Built> {
-    let mut st = Strings::default();
+    let n_options: usize = p.sections.iter().map(|s| s.options.len()).sum();
+    let n_items: usize = p
+        .sections
+        .iter()
+        .flat_map(|s| &s.options)
+        .map(|o| match &o.value {
+            Value::List(l) => l.len(),
+            Value::Str(_) => 0,
+        })
+        .sum();
+    let mut st = Strings { bytes: Vec::with_capacity(n_options * 16), seen: AHashMap::with_capacity(1024) };
     let mut secs = Vec::with_capacity(p.sections.len() * format::SEC_LEN);
-    let mut opts = Vec::new();
-    let mut items = Vec::new();
+    let mut opts = Vec::with_capacity(n_options * format::OPT_LEN);
+    let mut items = Vec::with_capacity(n_items * format::ITEM_LEN);
     let mut type_ids: AHashMap<&[u8], u32> = AHashMap::new();
     let mut type_names: Vec<&[u8]> = Vec::new();
     let mut type_members: Vec<Vec<u32>> = Vec::new();
     let mut n_opts: u32 = 0;
-    let mut opt_keys: Vec<(u64, u32, &[u8])> = Vec::new();
+    // (section, name) of every option; hash keys of those in large sections
+    let mut opt_of: Vec<(u32, &[u8])> = Vec::with_capacity(n_options);
+    let mut opt_keys: Vec<(u64, u32)> = Vec::new();
     for (si, s) in p.sections.iter().enumerate() {
         let si = u32::try_from(si).ok()?;
         let tid = *type_ids.entry(&s.stype).or_insert_with(|| {
@@ -97,29 +129,33 @@ pub fn data(p: &Package) -> Option<Built> {
         });
         let rank = type_members[tid as usize].len() as u32;
         type_members[tid as usize].push(si);
-        put_ref(&mut secs, st.put(&s.name)?);
+        put_ref(&mut secs, st.put_new(&s.name)?);
         put32(&mut secs, tid);
         put32(&mut secs, n_opts);
         put32(&mut secs, u32::try_from(s.options.len()).ok()?);
         put32(&mut secs, s.anonymous as u32);
         put32(&mut secs, rank);
+        let hashed = s.options.len() > format::SCAN_OPTIONS;
         for o in &s.options {
             put_ref(&mut opts, st.put(&o.name)?);
             match &o.value {
                 Value::Str(v) => {
                     put32(&mut opts, 0);
-                    put_ref(&mut opts, st.put(v)?);
+                    put_ref(&mut opts, st.put_value(v)?);
                 }
                 Value::List(l) => {
                     put32(&mut opts, 1);
                     put32(&mut opts, u32::try_from(items.len() / format::ITEM_LEN).ok()?);
                     put32(&mut opts, u32::try_from(l.len()).ok()?);
                     for it in l {
-                        put_ref(&mut items, st.put(it)?);
+                        put_ref(&mut items, st.put_value(it)?);
                     }
                 }
             }
-            opt_keys.push((format::option_hash(si, &o.name), si, &o.name));
+            if hashed {
+                opt_keys.push((format::option_hash(si, &o.name), n_opts));
+            }
+            opt_of.push((si, &o.name));
             n_opts = n_opts.checked_add(1)?;
         }
     }
@@ -143,11 +179,7 @@ pub fn data(p: &Package) -> Option<Built> {
     );
     let type_table =
         hash_table(type_names.iter().enumerate().map(|(i, t)| (format::name_hash(t), i as u32)), type_names.len(), |_, _| false);
-    let opt_table = hash_table(opt_keys.iter().map(|&(h, _, _)| h).zip(0..), opt_keys.len(), |a, b| {
-        let (_, sa, na) = opt_keys[a as usize];
-        let (_, sb, nb) = opt_keys[b as usize];
-        sa == sb && na == nb
-    });
+    let opt_table = hash_table(opt_keys.iter().copied(), opt_keys.len(), |a, b| opt_of[a as usize] == opt_of[b as usize]);
     let mut deltas = Vec::new();
     for d in &p.saved_delta {
         let Delta { cmd, section, option, value } = d;

@@ -20,7 +20,9 @@
 //!   types    TYPE_LEN each: name, range in `type_list`
 //!   type_list  section indexes grouped by type, in file order
 //!   sec_table / type_table / opt_table: open-addressing hash tables of u64
-//!            slots (high 32 bits of the key hash, index + 1; 0 = empty)
+//!            slots (high 32 bits of the key hash, index + 1; 0 = empty);
+//!            opt_table holds the options of sections with more than
+//!            SCAN_OPTIONS options (smaller ones are scanned)
 //!   deltas   the saved changes (`uci changes`)
 //! ```
 //!
@@ -42,6 +44,10 @@ pub const NONE: u32 = u32::MAX;
 pub const FLAG_HAS_DELTA: u32 = 1;
 pub const FLAG_USES_CONF2: u32 = 2;
 pub const FLAG_HAS_PATH: u32 = 4;
+
+/// The options of a section with at most this many are found by a scan of
+/// its records; larger sections have theirs in the option hash table.
+pub const SCAN_OPTIONS: usize = 8;
 
 pub const SEC_LEN: usize = 28;
 pub const OPT_LEN: usize = 20;
@@ -436,13 +442,16 @@ pub struct Data<'a> {
     bytes: &'a [u8],
     sums: &'a [u64],
     verified: &'a [AtomicU64],
+    /// Every block was verified (reads skip the per-block test).
+    all: &'a AtomicBool,
     poisoned: &'a AtomicBool,
 }
 
 impl<'a> Data<'a> {
-    /// `poisoned` is set when a block fails its check.
-    pub fn new(bytes: &'a [u8], sums: &'a [u64], verified: &'a [AtomicU64], poisoned: &'a AtomicBool) -> Data<'a> {
-        Data { bytes, sums, verified, poisoned }
+    /// `poisoned` is set when a block fails its check; `all` once every
+    /// block passed.
+    pub fn new(bytes: &'a [u8], sums: &'a [u64], verified: &'a [AtomicU64], all: &'a AtomicBool, poisoned: &'a AtomicBool) -> Data<'a> {
+        Data { bytes, sums, verified, all, poisoned }
     }
 
     /// The bitset size [`Data::new`] needs for `n_blocks` blocks.
@@ -467,7 +476,14 @@ impl<'a> Data<'a> {
 
     /// Verifies every block (before a whole-package read).
     pub fn verify_all(&self) -> bool {
-        (0..self.sums.len()).all(|i| self.check_block(i))
+        if self.all.load(Ordering::Relaxed) {
+            return true;
+        }
+        let ok = (0..self.sums.len()).all(|i| self.check_block(i));
+        if ok {
+            self.all.store(true, Ordering::Relaxed);
+        }
+        ok
     }
 
     /// `len` bytes at `off`, if in bounds and verified.
@@ -478,7 +494,7 @@ impl<'a> Data<'a> {
             self.poisoned.store(true, Ordering::Relaxed);
             return None;
         }
-        if len > 0 {
+        if len > 0 && !self.all.load(Ordering::Relaxed) {
             let (first, last) = (off >> BLOCK_SHIFT, (end - 1) >> BLOCK_SHIFT);
             for i in first..=last {
                 if !self.check_block(i) {
@@ -559,15 +575,15 @@ mod tests {
         let bytes = vec![7u8; BLOCK * 2 + 5];
         let sums: Vec<u64> = bytes.chunks(BLOCK).map(block_sum).collect();
         let bits = Data::bitset(sums.len());
-        let poison = AtomicBool::new(false);
-        let d = Data::new(&bytes, &sums, &bits, &poison);
+        let (poison, all) = (AtomicBool::new(false), AtomicBool::new(false));
+        let d = Data::new(&bytes, &sums, &bits, &all, &poison);
         assert_eq!(d.get(BLOCK - 2, 4), Some(&[7u8; 4][..]));
         assert_eq!(d.get(bytes.len() - 1, 2), None);
         let mut bad = bytes.clone();
         bad[BLOCK * 2] = 0;
         let bits = Data::bitset(sums.len());
-        let poison = AtomicBool::new(false);
-        let d = Data::new(&bad, &sums, &bits, &poison);
+        let (poison, all) = (AtomicBool::new(false), AtomicBool::new(false));
+        let d = Data::new(&bad, &sums, &bits, &all, &poison);
         assert!(d.get(0, 8).is_some());
         assert!(!poison.load(Ordering::Relaxed));
         assert!(d.get(BLOCK * 2, 1).is_none());

@@ -21,6 +21,7 @@ pub struct Index {
     meta: Meta,
     meta_len: usize,
     verified: Vec<AtomicU64>,
+    all: AtomicBool,
     poisoned: AtomicBool,
 }
 
@@ -32,6 +33,11 @@ pub enum ValueRef<'a> {
     List(u32, u32),
 }
 
+#[inline]
+fn field(r: &[u8], at: usize) -> u32 {
+    r.get(at..at + 4).map_or(NONE, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
 impl Index {
     fn new(backing: Backing) -> Result<Index, Reject> {
         let bytes: &[u8] = match &backing {
@@ -41,7 +47,7 @@ impl Index {
         let meta = Meta::decode(bytes)?;
         let meta_len = meta.meta_len;
         let verified = Data::bitset(meta.sums.len());
-        Ok(Index { backing, meta, meta_len, verified, poisoned: AtomicBool::new(false) })
+        Ok(Index { backing, meta, meta_len, verified, all: AtomicBool::new(false), poisoned: AtomicBool::new(false) })
     }
 
     /// Checks the meta region of a mapped file.
@@ -73,11 +79,15 @@ impl Index {
 
     #[inline]
     fn d(&self) -> Data<'_> {
-        Data::new(self.data_bytes(), &self.meta.sums, &self.verified, &self.poisoned)
+        Data::new(self.data_bytes(), &self.meta.sums, &self.verified, &self.all, &self.poisoned)
     }
 
-    /// True once a block failed its checksum: no answer read from this
-    /// index may be used.
+    fn poison(&self) {
+        self.poisoned.store(true, Ordering::Relaxed);
+    }
+
+    /// True once a block failed its checksum or a reference pointed outside
+    /// its table: no answer read from this index may be used.
     pub fn poisoned(&self) -> bool {
         self.poisoned.load(Ordering::Relaxed)
     }
@@ -93,37 +103,40 @@ impl Index {
         (off as usize, n as usize)
     }
 
-    /// The string referenced at data offset `at`.
+    /// Element `i` of table `t`, checked.
     #[inline]
-    fn string<'a>(&'a self, d: &Data<'a>, at: usize) -> Option<&'a [u8]> {
-        let off = d.u32(at)?;
-        let len = d.u32(at + 4)? as usize;
+    fn rec<'a>(&'a self, d: &Data<'a>, t: Table, i: usize) -> Option<&'a [u8]> {
+        let (base, n) = self.table(t);
+        if i >= n {
+            return None;
+        }
+        d.get(base + i * t.elem(), t.elem())
+    }
+
+    /// The string (offset, length) referenced at `at` in record `r`.
+    #[inline]
+    fn string<'a>(&'a self, d: &Data<'a>, r: &[u8], at: usize) -> Option<&'a [u8]> {
+        let (off, len) = (field(r, at), field(r, at + 4) as usize);
         if off == NONE {
             return None;
         }
         let (base, n) = self.table(Table::Strings);
         if off as usize + len > n {
-            self.poisoned.store(true, Ordering::Relaxed);
+            self.poison();
             return None;
         }
         d.get(base + off as usize, len)
     }
 
-    fn opt_string(&self, d: &Data<'_>, at: usize) -> Option<Option<Vec<u8>>> {
-        if d.u32(at)? == NONE {
+    fn opt_string(&self, d: &Data<'_>, r: &[u8], at: usize) -> Option<Option<Vec<u8>>> {
+        if field(r, at) == NONE {
             return Some(None);
         }
-        Some(Some(self.string(d, at)?.to_vec()))
+        Some(Some(self.string(d, r, at)?.to_vec()))
     }
 
     pub fn section_count(&self) -> usize {
         self.table(Table::Sections).1
-    }
-
-    #[inline]
-    fn sec_at(&self, si: usize) -> Option<usize> {
-        let (base, n) = self.table(Table::Sections);
-        (si < n).then(|| base + si * format::SEC_LEN)
     }
 
     /// Probes a hash table for `h`; `is` tells whether index `i` is the key.
@@ -152,45 +165,42 @@ impl Index {
     #[inline]
     pub fn find_section(&self, name: &[u8]) -> Option<usize> {
         let d = self.d();
-        self.probe(&d, Table::SecTable, format::name_hash(name), |si| Some(self.string(&d, self.sec_at(si)?)? == name))
+        self.probe(&d, Table::SecTable, format::name_hash(name), |si| {
+            let r = self.rec(&d, Table::Sections, si)?;
+            Some(self.string(&d, r, 0)? == name)
+        })
     }
 
     pub fn section_name(&self, si: usize) -> Option<&[u8]> {
-        self.string(&self.d(), self.sec_at(si)?)
+        let d = self.d();
+        self.string(&d, self.rec(&d, Table::Sections, si)?, 0)
     }
 
     pub fn section_type(&self, si: usize) -> Option<&[u8]> {
         let d = self.d();
-        let tid = d.u32(self.sec_at(si)? + 8)? as usize;
-        self.type_name(&d, tid)
+        let tid = field(self.rec(&d, Table::Sections, si)?, 8) as usize;
+        self.string(&d, self.rec(&d, Table::Types, tid)?, 0)
     }
 
     pub fn section_anonymous(&self, si: usize) -> Option<bool> {
-        Some(self.d().u32(self.sec_at(si)? + 20)? != 0)
+        let d = self.d();
+        Some(field(self.rec(&d, Table::Sections, si)?, 20) != 0)
     }
 
-    fn type_at(&self, tid: usize) -> Option<usize> {
-        let (base, n) = self.table(Table::Types);
-        (tid < n).then(|| base + tid * format::TYPE_LEN)
-    }
-
-    fn type_name<'a>(&'a self, d: &Data<'a>, tid: usize) -> Option<&'a [u8]> {
-        self.string(d, self.type_at(tid)?)
-    }
-
-    fn find_type(&self, d: &Data<'_>, stype: &[u8]) -> Option<usize> {
-        self.probe(d, Table::TypeTable, format::name_hash(stype), |t| Some(self.type_name(d, t)? == stype))
+    /// The record of type `stype`.
+    fn find_type<'a>(&'a self, d: &Data<'a>, stype: &[u8]) -> Option<&'a [u8]> {
+        let t = self.probe(d, Table::TypeTable, format::name_hash(stype), |t| {
+            let r = self.rec(d, Table::Types, t)?;
+            Some(self.string(d, r, 0)? == stype)
+        })?;
+        self.rec(d, Table::Types, t)
     }
 
     /// (first option index, count) of section `si`.
+    #[inline]
     fn options_of(&self, d: &Data<'_>, si: usize) -> Option<(usize, usize)> {
-        let at = self.sec_at(si)?;
-        Some((d.u32(at + 12)? as usize, d.u32(at + 16)? as usize))
-    }
-
-    fn opt_at(&self, g: usize) -> Option<usize> {
-        let (base, n) = self.table(Table::Options);
-        (g < n).then(|| base + g * format::OPT_LEN)
+        let r = self.rec(d, Table::Sections, si)?;
+        Some((field(r, 12) as usize, field(r, 16) as usize))
     }
 
     /// Index (within its section) of option `name` of section `si`.
@@ -198,8 +208,22 @@ impl Index {
     pub fn find_option(&self, si: usize, name: &[u8]) -> Option<usize> {
         let d = self.d();
         let (start, n) = self.options_of(&d, si)?;
+        if n <= format::SCAN_OPTIONS {
+            // a few records side by side, and names shared by many
+            // sections: cheaper than the hash table's random access
+            for oi in 0..n {
+                let r = self.rec(&d, Table::Options, start + oi)?;
+                if field(r, 4) as usize == name.len() && self.string(&d, r, 0)? == name {
+                    return Some(oi);
+                }
+            }
+            return None;
+        }
         let g = self.probe(&d, Table::OptTable, format::option_hash(si as u32, name), |g| {
-            Some((start..start + n).contains(&g) && self.string(&d, self.opt_at(g)?)? == name)
+            if !(start..start + n).contains(&g) {
+                return Some(false);
+            }
+            Some(self.string(&d, self.rec(&d, Table::Options, g)?, 0)? == name)
         })?;
         Some(g - start)
     }
@@ -208,29 +232,31 @@ impl Index {
         Some(self.options_of(&self.d(), si)?.1)
     }
 
-    pub fn option_name(&self, si: usize, oi: usize) -> Option<&[u8]> {
-        let d = self.d();
-        let (start, n) = self.options_of(&d, si)?;
+    /// The record of option `oi` of section `si`.
+    #[inline]
+    fn opt_rec<'a>(&'a self, d: &Data<'a>, si: usize, oi: usize) -> Option<&'a [u8]> {
+        let (start, n) = self.options_of(d, si)?;
         if oi >= n {
             return None;
         }
-        self.string(&d, self.opt_at(start + oi)?)
+        self.rec(d, Table::Options, start + oi)
+    }
+
+    pub fn option_name(&self, si: usize, oi: usize) -> Option<&[u8]> {
+        let d = self.d();
+        self.string(&d, self.opt_rec(&d, si, oi)?, 0)
     }
 
     /// The value of option `oi` of section `si`, in place.
     #[inline]
     pub fn value_ref(&self, si: usize, oi: usize) -> Option<ValueRef<'_>> {
         let d = self.d();
-        let (start, n) = self.options_of(&d, si)?;
-        if oi >= n {
-            return None;
-        }
-        let at = self.opt_at(start + oi)?;
-        match d.u32(at + 8)? {
-            0 => Some(ValueRef::Str(self.string(&d, at + 12)?)),
-            1 => Some(ValueRef::List(d.u32(at + 12)?, d.u32(at + 16)?)),
+        let r = self.opt_rec(&d, si, oi)?;
+        match field(r, 8) {
+            0 => Some(ValueRef::Str(self.string(&d, r, 12)?)),
+            1 => Some(ValueRef::List(field(r, 12), field(r, 16))),
             _ => {
-                self.poisoned.store(true, Ordering::Relaxed);
+                self.poison();
                 None
             }
         }
@@ -238,11 +264,8 @@ impl Index {
 
     /// Item `i` of the list items table.
     pub fn item(&self, i: usize) -> Option<&[u8]> {
-        let (base, n) = self.table(Table::Items);
-        if i >= n {
-            return None;
-        }
-        self.string(&self.d(), base + i * format::ITEM_LEN)
+        let d = self.d();
+        self.string(&d, self.rec(&d, Table::Items, i)?, 0)
     }
 
     /// The value of option `oi` of section `si`, copied.
@@ -282,28 +305,40 @@ impl Index {
         let n = self.section_count();
         p.sections.reserve_exact(n);
         for si in 0..n {
-            let (start, count) = self.options_of(&d, si)?;
+            let r = self.rec(&d, Table::Sections, si)?;
+            let (start, count) = (field(r, 12) as usize, field(r, 16) as usize);
+            let t = self.rec(&d, Table::Types, field(r, 8) as usize)?;
             let mut options = Vec::with_capacity(count);
-            for oi in 0..count {
-                let name = self.string(&d, self.opt_at(start + oi)?)?.to_vec();
-                options.push(Opt { name, value: self.value(si, oi)? });
+            for g in start..start + count {
+                let o = self.rec(&d, Table::Options, g)?;
+                let value = match field(o, 8) {
+                    0 => Value::Str(self.string(&d, o, 12)?.to_vec()),
+                    1 => {
+                        let (first, k) = (field(o, 12) as usize, field(o, 16) as usize);
+                        let mut v = Vec::with_capacity(k);
+                        for i in first..first + k {
+                            v.push(self.string(&d, self.rec(&d, Table::Items, i)?, 0)?.to_vec());
+                        }
+                        Value::List(v)
+                    }
+                    _ => return None,
+                };
+                options.push(Opt { name: self.string(&d, o, 0)?.to_vec(), value });
             }
             p.sections.push(Section {
-                name: self.section_name(si)?.to_vec(),
-                stype: self.section_type(si)?.to_vec(),
-                anonymous: self.section_anonymous(si)?,
+                name: self.string(&d, r, 0)?.to_vec(),
+                stype: self.string(&d, t, 0)?.to_vec(),
+                anonymous: field(r, 20) != 0,
                 options,
             });
         }
-        let (base, n) = self.table(Table::Deltas);
-        for i in 0..n {
-            let at = base + i * format::DELTA_LEN;
-            let cmd = Cmd::from_i32(d.u32(at)? as i32)?;
+        for i in 0..self.table(Table::Deltas).1 {
+            let r = self.rec(&d, Table::Deltas, i)?;
             p.saved_delta.push(Delta {
-                cmd,
-                section: self.string(&d, at + 4)?.to_vec(),
-                option: self.opt_string(&d, at + 12)?,
-                value: self.opt_string(&d, at + 20)?,
+                cmd: Cmd::from_i32(field(r, 0) as i32)?,
+                section: self.string(&d, r, 4)?.to_vec(),
+                option: self.opt_string(&d, r, 12)?,
+                value: self.opt_string(&d, r, 20)?,
             });
         }
         (!self.poisoned()).then_some(p)
@@ -324,7 +359,7 @@ impl Sections for Index {
             return self.section_count();
         }
         let d = self.d();
-        self.find_type(&d, stype).and_then(|t| d.u32(self.type_at(t)? + 12)).unwrap_or(0) as usize
+        self.find_type(&d, stype).map_or(0, |r| field(r, 12) as usize)
     }
 
     fn nth_of_type(&self, stype: &[u8], n: usize) -> Option<usize> {
@@ -332,17 +367,17 @@ impl Sections for Index {
             return (n < self.section_count()).then_some(n);
         }
         let d = self.d();
-        let at = self.type_at(self.find_type(&d, stype)?)?;
-        let (start, count) = (d.u32(at + 8)? as usize, d.u32(at + 12)? as usize);
+        let r = self.find_type(&d, stype)?;
+        let (start, count) = (field(r, 8) as usize, field(r, 12) as usize);
         if n >= count {
             return None;
         }
-        let (base, len) = self.table(Table::TypeList);
-        if start + n >= len {
+        let si = field(self.rec(&d, Table::TypeList, start + n)?, 0) as usize;
+        if si >= self.section_count() {
+            self.poison();
             return None;
         }
-        let si = d.u32(base + (start + n) * 4)? as usize;
-        (si < self.section_count()).then_some(si)
+        Some(si)
     }
 
     fn option_index(&self, si: usize, name: &[u8]) -> Option<usize> {

@@ -375,7 +375,9 @@ mod tests {
     fn sample() -> Package {
         let text = b"config interface 'lan'\n\toption proto 'static'\n\tlist dns '1.1.1.1'\n\tlist dns '8.8.8.8'\n\
 config rule\n\toption name 'a'\n\toption name2 ''\nconfig interface 'wan'\n\toption proto 'dhcp'\n\
-config rule\n\toption name 'b'\nconfig zone 'lan2'\n";
+config rule\n\toption name 'b'\nconfig zone 'lan2'\n\
+config zone 'big'\n\toption o1 '1'\n\toption o2 '2'\n\toption o3 '3'\n\toption o4 '4'\n\toption o5 '5'\n\
+\toption o6 '6'\n\toption o7 '7'\n\toption o8 '8'\n\toption o9 '9'\n\tlist o10 'a'\n\tlist o10 'b'\n";
         let mut p = crate::syntax::statement::parse_package(text, b"net", true).unwrap_or_else(|_| panic!("parses"));
         p.has_delta = true;
         p.path = Some(b"/etc/config/net".to_vec());
@@ -415,7 +417,8 @@ config rule\n\toption name 'b'\nconfig zone 'lan2'\n";
         let tuples: &[&[u8]] = &[
             b"net.lan.proto", b"net.lan.dns", b"net.lan.nope", b"net.wan", b"net.nope", b"net.@rule[0].name",
             b"net.@rule[-1].name", b"net.@rule[-3]", b"net.@rule[2]", b"net.@[4]", b"net.@[-1]", b"net.@zone[0]",
-            b"net.@nope[0]", b"net.@rule[1].name2", b"net.cfg02dc81.name", b"net",
+            b"net.@nope[0]", b"net.@rule[1].name2", b"net.cfg02dc81.name", b"net", b"net.big.o1", b"net.big.o9",
+            b"net.big.o10", b"net.big.o11", b"net.@zone[-1].o5", b"net.big.name",
         ];
         for t in tuples {
             let mut a = Ptr::parse(t).unwrap();
