@@ -265,7 +265,7 @@ fn corrupt_truncated_and_other_version_indexes_are_ignored() {
         }),
         ("version", &|p| {
             let mut b = std::fs::read(p).unwrap();
-            b[8] = 99;
+            b[16] = 99;
             std::fs::write(p, b).unwrap();
         }),
     ];

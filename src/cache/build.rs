@@ -75,11 +75,11 @@ fn put_ref(b: &mut Vec<u8>, r: (u32, u32)) {
 /// An open-addressing table of `n` keys given as (hash, index), as u64
 /// slots. A key equal to one already in the table (`same`) is left out, so
 /// the table finds the first of equal keys.
-fn hash_table(keys: impl Iterator<Item = (u64, u32)>, n: usize, same: impl Fn(u32, u32) -> bool) -> Vec<u64> {
-    let cap = (n * 2).max(1).next_power_of_two();
+fn hash_table(keys: &[(u64, u32)], same: &dyn Fn(u32, u32) -> bool) -> Vec<u64> {
+    let cap = (keys.len() * 2).max(1).next_power_of_two();
     let mask = cap - 1;
     let mut slots = vec![0u64; cap];
-    for (h, idx) in keys {
+    for &(h, idx) in keys {
         let mut i = h as usize & mask;
         loop {
             let x = slots[i];
@@ -171,15 +171,11 @@ pub fn data(p: &Package) -> Option<Built> {
     }
     // Tables keep the first section of a name and the first option of a name
     // in its section, as the model's lookups do.
-    let sec_name = |i: u32| &p.sections[i as usize].name[..];
-    let sec_table = hash_table(
-        p.sections.iter().enumerate().map(|(i, s)| (format::name_hash(&s.name), i as u32)),
-        p.sections.len(),
-        |a, b| sec_name(a) == sec_name(b),
-    );
-    let type_table =
-        hash_table(type_names.iter().enumerate().map(|(i, t)| (format::name_hash(t), i as u32)), type_names.len(), |_, _| false);
-    let opt_table = hash_table(opt_keys.iter().copied(), opt_keys.len(), |a, b| opt_of[a as usize] == opt_of[b as usize]);
+    let sec_keys: Vec<(u64, u32)> = p.sections.iter().zip(0..).map(|(s, i)| (format::name_hash(&s.name), i)).collect();
+    let sec_table = hash_table(&sec_keys, &|a, b| p.sections[a as usize].name == p.sections[b as usize].name);
+    let type_keys: Vec<(u64, u32)> = type_names.iter().zip(0..).map(|(t, i)| (format::name_hash(t), i)).collect();
+    let type_table = hash_table(&type_keys, &|_, _| false);
+    let opt_table = hash_table(&opt_keys, &|a, b| opt_of[a as usize] == opt_of[b as usize]);
     let mut deltas = Vec::new();
     for d in &p.saved_delta {
         let Delta { cmd, section, option, value } = d;

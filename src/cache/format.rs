@@ -31,7 +31,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed, Xxh3};
+use xxhash_rust::xxh3::xxh3_64;
 
 pub const MAGIC: &[u8; 8] = b"UCIXIDX\0";
 pub const VERSION: u32 = 1;
@@ -90,12 +90,13 @@ impl Table {
 
 // header field offsets
 const H_MAGIC: usize = 0;
-const H_VERSION: usize = 8;
-const H_FLAGS: usize = 12;
-const H_FILE_LEN: usize = 16;
-const H_META_LEN: usize = 24;
-const H_BLOCK_SHIFT: usize = 28;
-const H_META_SUM: usize = 32;
+/// xxh3-64 of the meta region after this field.
+const H_META_SUM: usize = 8;
+const H_VERSION: usize = 16;
+const H_FLAGS: usize = 20;
+const H_FILE_LEN: usize = 24;
+const H_META_LEN: usize = 32;
+const H_BLOCK_SHIFT: usize = 36;
 const H_BUILD_TIME: usize = 40;
 const H_N_SECTION: usize = 48;
 const H_KEY_LEN: usize = 52;
@@ -245,12 +246,12 @@ impl Meta {
     pub fn encode(&self, data_len: usize) -> Vec<u8> {
         let mut b = Vec::with_capacity(HEADER_LEN + self.key.len() + self.sums.len() * 8 + 256);
         b.extend_from_slice(MAGIC);
+        put_u64(&mut b, 0); // meta checksum, below
         put_u32(&mut b, VERSION);
         put_u32(&mut b, self.flags);
         put_u64(&mut b, 0); // file length, below
         put_u32(&mut b, 0); // meta length, below
         put_u32(&mut b, BLOCK_SHIFT);
-        put_u64(&mut b, 0); // meta checksum, below
         put_u64(&mut b, self.build_time_ns as u64);
         put_u32(&mut b, self.n_section);
         put_u32(&mut b, self.key.len() as u32);
@@ -291,7 +292,7 @@ impl Meta {
         let meta_len = b.len();
         b[H_FILE_LEN..H_FILE_LEN + 8].copy_from_slice(&((meta_len + data_len) as u64).to_le_bytes());
         b[H_META_LEN..H_META_LEN + 4].copy_from_slice(&(meta_len as u32).to_le_bytes());
-        let sum = xxh3_64(&b);
+        let sum = xxh3_64(&b[H_META_SUM + 8..]);
         b[H_META_SUM..H_META_SUM + 8].copy_from_slice(&sum.to_le_bytes());
         b
     }
@@ -319,11 +320,7 @@ impl Meta {
         if meta_len < HEADER_LEN || meta_len > b.len() || rd_u32(b, H_BLOCK_SHIFT).ok_or(c)? != BLOCK_SHIFT {
             return Err(c);
         }
-        let mut h = Xxh3::new();
-        h.update(&b[..H_META_SUM]);
-        h.update(&[0u8; 8]);
-        h.update(&b[H_META_SUM + 8..meta_len]);
-        if h.digest() != rd_u64(b, H_META_SUM).ok_or(c)? {
+        if xxh3_64(&b[H_META_SUM + 8..meta_len]) != rd_u64(b, H_META_SUM).ok_or(c)? {
             return Err(c);
         }
         let m = &b[..meta_len];
@@ -428,7 +425,7 @@ pub fn name_hash(s: &[u8]) -> u64 {
 
 /// Hash of an option key: its name within section `si`.
 pub fn option_hash(si: u32, name: &[u8]) -> u64 {
-    xxh3_64_with_seed(name, si as u64 + 1)
+    xxh3_64(name) ^ (si as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 /// Checksum of one data block.
@@ -557,7 +554,7 @@ mod tests {
         assert_eq!(Meta::decode(&b[..b.len() - 1]).err(), Some(Reject::Truncated));
         assert_eq!(Meta::decode(&b[..20]).err(), Some(Reject::Truncated));
         let mut v = b.clone();
-        v[8] = 2;
+        v[16] = 2;
         assert_eq!(Meta::decode(&v).err(), Some(Reject::Version));
         let mut v = b.clone();
         v[HEADER_LEN] ^= 1;

@@ -24,7 +24,7 @@ use std::io::{self, BufRead, Read};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use xxhash_rust::xxh3::Xxh3;
+use xxhash_rust::xxh3::xxh3_64;
 
 use super::format::{Dep, Ident, Reject, Role};
 
@@ -70,22 +70,8 @@ pub fn is_racy(i: &Ident, build_ns: i64) -> bool {
 
 /// xxh3-64 of a file's content and its length.
 pub fn hash_file(path: &Path) -> io::Result<(u64, u64)> {
-    let mut f = File::open(path)?;
-    let mut h = Xxh3::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut len = 0u64;
-    loop {
-        match f.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                h.update(&buf[..n]);
-                len += n as u64;
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok((h.digest(), len))
+    let b = std::fs::read(path)?;
+    Ok((xxh3_64(&b), b.len() as u64))
 }
 
 /// The outcome of checking an index's dependencies.
@@ -160,10 +146,10 @@ fn grown(d: &Dep) -> Option<Grown> {
     let (ident, content) = read?;
     let old = if d.ident.present { d.ident.size as usize } else { 0 };
     let prefix = content.get(..old)?;
-    if old > 0 && (prefix.last() != Some(&b'\n') || xxhash_rust::xxh3::xxh3_64(prefix) != d.hash) {
+    if old > 0 && (prefix.last() != Some(&b'\n') || xxh3_64(prefix) != d.hash) {
         return None;
     }
-    let dep = Dep { path: d.path.clone(), role: d.role, ident, racy: is_racy(&ident, build_ns), hash: xxhash_rust::xxh3::xxh3_64(&content) };
+    let dep = Dep { path: d.path.clone(), role: d.role, ident, racy: is_racy(&ident, build_ns), hash: xxh3_64(&content) };
     Some(Grown { tail: content[old..].to_vec(), dep })
 }
 
@@ -205,17 +191,17 @@ fn armed() -> bool {
 }
 
 /// A reader of config or delta text that, while a recording is armed,
-/// notes the file's identity and the hash of every byte consumed.
+/// notes the file's identity and keeps every byte consumed (to hash).
 pub struct Tap<'a, R> {
     inner: R,
     file: &'a File,
-    state: Option<(Ident, Xxh3, u64)>,
+    state: Option<(Ident, Vec<u8>)>,
 }
 
 impl<'a, R: BufRead> Tap<'a, R> {
     /// Wraps `inner`, which reads `file` from its start.
     pub fn new(file: &'a File, inner: R) -> Tap<'a, R> {
-        let state = if armed() { file.metadata().ok().map(|m| (ident_of_meta(&m), Xxh3::new(), 0u64)) } else { None };
+        let state = if armed() { file.metadata().ok().map(|m| (ident_of_meta(&m), Vec::with_capacity(m.len() as usize))) } else { None };
         Tap { inner, file, state }
     }
 }
@@ -223,9 +209,8 @@ impl<'a, R: BufRead> Tap<'a, R> {
 impl<R: BufRead> Read for Tap<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if let Some((_, h, len)) = &mut self.state {
-            h.update(&buf[..n]);
-            *len += n as u64;
+        if let Some((_, seen)) = &mut self.state {
+            seen.extend_from_slice(&buf[..n]);
         }
         Ok(n)
     }
@@ -237,12 +222,9 @@ impl<R: BufRead> BufRead for Tap<'_, R> {
     }
 
     fn consume(&mut self, amt: usize) {
-        if let Some((_, h, len)) = &mut self.state {
+        if let Some((_, seen)) = &mut self.state {
             match self.inner.fill_buf() {
-                Ok(b) if b.len() >= amt => {
-                    h.update(&b[..amt]);
-                    *len += amt as u64;
-                }
+                Ok(b) if b.len() >= amt => seen.extend_from_slice(&b[..amt]),
                 // Cannot see what is consumed: make the record unusable.
                 _ => self.state = None,
             }
@@ -253,9 +235,9 @@ impl<R: BufRead> BufRead for Tap<'_, R> {
 
 impl<R> Drop for Tap<'_, R> {
     fn drop(&mut self) {
-        let Some((before, h, len)) = self.state.take() else { return };
+        let Some((before, seen)) = self.state.take() else { return };
         let Ok(m) = self.file.metadata() else { return };
-        let read = FileRead { before, after: ident_of_meta(&m), hash: h.digest(), len };
+        let read = FileRead { before, after: ident_of_meta(&m), hash: xxh3_64(&seen), len: seen.len() as u64 };
         LOG.with(|l| {
             if let Some(log) = l.borrow_mut().as_mut() {
                 log.reads.push(read);

@@ -311,7 +311,7 @@ pub fn write_atomic(dir: &Path, file: &Path, bytes: &[u8]) -> io::Result<()> {
 
 /// Creates the cache directory (mode 0700: indexes hold config contents).
 pub fn make_dir(dir: &Path) -> io::Result<()> {
-    fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+    fs::DirBuilder::new().mode(0o700).create(dir)
 }
 
 /// Removes the indexes of `name` (every key), or all indexes when `None`.

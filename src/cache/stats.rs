@@ -1,18 +1,16 @@
 //! Counters shared by every process using a cache directory (`ucix stats`).
 //!
-//! The file `<cache dir>/stats` is text, one counter a line:
+//! The file `<cache dir>/stats` is binary, little-endian:
 //!
 //! ```text
-//! hits 120
-//! misses 3
-//! rebuilds 3
-//! refreshes 1
-//! reject dhcp delta-changed 2
+//! "UCIXST1\0"  hits  appended  misses  rebuilds  refreshes     (8 + 5 × u64)
+//! then one 64-byte record per (package, reason) a lookup was refused for:
+//!   package name (56 bytes, NUL-padded, cut)  reason (u8)  pad  count (u32)
 //! ```
 //!
-//! Each event is added under an exclusive `flock` (read, add, rewrite in
+//! Each event is added under an exclusive `flock` (read, add, write back in
 //! place). Any failure is ignored: counting never changes what a command
-//! does.
+//! does. A file that is not a stats file is started again from zero.
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -23,6 +21,11 @@ use std::path::Path;
 use super::format::Reject;
 
 pub const FILE: &str = "stats";
+
+const MAGIC: &[u8; 8] = b"UCIXST1\0";
+const HEAD: usize = 8 + 5 * 8;
+const REC: usize = 64;
+const NAME: usize = 56;
 
 /// One thing that happened to a lookup or a build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,50 +51,67 @@ pub struct Stats {
     pub rejects: BTreeMap<(String, String), u64>,
 }
 
-impl Stats {
-    pub fn parse(text: &str) -> Stats {
-        let mut s = Stats::default();
-        for line in text.lines() {
-            let w: Vec<&str> = line.split(' ').collect();
-            let n = |i: usize| w.get(i).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
-            match w[0] {
-                "hits" => s.hits = n(1),
-                "appended" => s.appended = n(1),
-                "misses" => s.misses = n(1),
-                "rebuilds" => s.rebuilds = n(1),
-                "refreshes" => s.refreshes = n(1),
-                "reject" if w.len() == 4 => {
-                    s.rejects.insert((w[1].to_string(), w[2].to_string()), n(3));
-                }
-                _ => {}
-            }
-        }
-        s
-    }
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    b.get(at..at + 8).map_or(0, |x| u64::from_le_bytes(x.try_into().expect("8 bytes")))
+}
 
-    pub fn to_text(&self) -> String {
-        let mut t = format!(
-            "hits {}\nappended {}\nmisses {}\nrebuilds {}\nrefreshes {}\n",
-            self.hits, self.appended, self.misses, self.rebuilds, self.refreshes
-        );
-        for ((p, r), n) in &self.rejects {
-            t.push_str(&format!("reject {p} {r} {n}\n"));
-        }
-        t
-    }
+fn add_u64(b: &mut [u8], at: usize, n: u64) {
+    let v = u64_at(b, at).wrapping_add(n);
+    b[at..at + 8].copy_from_slice(&v.to_le_bytes());
+}
 
-    pub fn add(&mut self, e: Event<'_>) {
-        match e {
-            Event::Hit => self.hits += 1,
-            Event::Appended => self.appended += 1,
-            Event::Miss(pkg, why) => {
-                self.misses += 1;
-                let pkg: String = String::from_utf8_lossy(pkg).chars().map(|c| if c.is_ascii_graphic() { c } else { '_' }).collect();
-                *self.rejects.entry((pkg, why.as_str().to_string())).or_insert(0) += 1;
-            }
-            Event::Rebuild => self.rebuilds += 1,
-            Event::Refresh => self.refreshes += 1,
+/// The counters of a stats file's bytes (zero when it is not one).
+pub fn decode(b: &[u8]) -> Stats {
+    let mut s = Stats::default();
+    if b.len() < HEAD || &b[..8] != MAGIC {
+        return s;
+    }
+    s.hits = u64_at(b, 8);
+    s.appended = u64_at(b, 16);
+    s.misses = u64_at(b, 24);
+    s.rebuilds = u64_at(b, 32);
+    s.refreshes = u64_at(b, 40);
+    for r in b[HEAD..].chunks_exact(REC) {
+        let name = &r[..NAME];
+        let name = &name[..name.iter().position(|&c| c == 0).unwrap_or(NAME)];
+        let why = Reject::ALL.get(r[NAME] as usize).map_or("?", |w| w.as_str());
+        let n = u32::from_le_bytes(r[60..64].try_into().expect("4 bytes")) as u64;
+        *s.rejects.entry((String::from_utf8_lossy(name).into_owned(), why.to_string())).or_insert(0) += n;
+    }
+    s
+}
+
+/// Adds `e` to the bytes of a stats file.
+fn add(b: &mut Vec<u8>, e: Event<'_>) {
+    if b.len() < HEAD || &b[..8] != MAGIC || (b.len() - HEAD) % REC != 0 {
+        b.clear();
+        b.extend_from_slice(MAGIC);
+        b.resize(HEAD, 0);
+    }
+    let at = match e {
+        Event::Hit => 8,
+        Event::Appended => 16,
+        Event::Miss(..) => 24,
+        Event::Rebuild => 32,
+        Event::Refresh => 40,
+    };
+    add_u64(b, at, 1);
+    if let Event::Miss(pkg, why) = e {
+        let mut rec = [0u8; REC];
+        for (d, &c) in rec[..NAME].iter_mut().zip(pkg) {
+            *d = if c.is_ascii_graphic() { c } else { b'_' };
         }
+        rec[NAME] = Reject::ALL.iter().position(|&r| r == why).unwrap_or(0) as u8;
+        let found = (HEAD..b.len()).step_by(REC).find(|&i| b[i..i + 60] == rec[..60]);
+        let at = match found {
+            Some(i) => i,
+            None => {
+                b.extend_from_slice(&rec);
+                b.len() - REC
+            }
+        };
+        let n = u32::from_le_bytes(b[at + 60..at + 64].try_into().expect("4 bytes")).saturating_add(1);
+        b[at + 60..at + 64].copy_from_slice(&n.to_le_bytes());
     }
 }
 
@@ -99,8 +119,7 @@ fn open(dir: &Path, create: bool) -> Option<File> {
     if create && !dir.is_dir() {
         super::make_dir(dir).ok()?;
     }
-    let f = OpenOptions::new().read(true).write(create).create(create).mode(0o600).open(dir.join(FILE)).ok()?;
-    Some(f)
+    OpenOptions::new().read(true).write(create).create(create).mode(0o600).open(dir.join(FILE)).ok()
 }
 
 /// Adds `e` to the counters in `dir` (silently does nothing on failure).
@@ -109,14 +128,13 @@ pub fn count(dir: &Path, e: Event<'_>) {
     if crate::store::fsutil::lock(&f, true).is_err() {
         return;
     }
-    let mut text = String::new();
-    let _ = f.read_to_string(&mut text);
-    let mut s = Stats::parse(&text);
-    s.add(e);
-    let out = s.to_text();
-    let _ = f.seek(SeekFrom::Start(0)).and_then(|_| f.write_all(out.as_bytes()));
-    if out.len() < text.len() {
-        let _ = f.set_len(out.len() as u64);
+    let mut b = Vec::with_capacity(512);
+    let _ = f.read_to_end(&mut b);
+    let old = b.len();
+    add(&mut b, e);
+    let _ = f.seek(SeekFrom::Start(0)).and_then(|_| f.write_all(&b));
+    if b.len() < old {
+        let _ = f.set_len(b.len() as u64);
     }
     crate::store::fsutil::unlock(&f);
 }
@@ -125,9 +143,9 @@ pub fn count(dir: &Path, e: Event<'_>) {
 pub fn read(dir: &Path) -> Stats {
     let Some(mut f) = open(dir, false) else { return Stats::default() };
     let _ = crate::store::fsutil::lock(&f, false);
-    let mut text = String::new();
-    let _ = f.read_to_string(&mut text);
-    Stats::parse(&text)
+    let mut b = Vec::new();
+    let _ = f.read_to_end(&mut b);
+    decode(&b)
 }
 
 /// Sets every counter of `dir` to zero.
@@ -144,16 +162,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn text_round_trip() {
-        let mut s = Stats::default();
-        s.add(Event::Hit);
-        s.add(Event::Hit);
-        s.add(Event::Miss(b"dhcp", Reject::Delta));
-        s.add(Event::Miss(b"dhcp", Reject::Delta));
-        s.add(Event::Miss(b"a b", Reject::Missing));
-        s.add(Event::Rebuild);
-        let t = s.to_text();
-        assert_eq!(t, "hits 2\nappended 0\nmisses 3\nrebuilds 1\nrefreshes 0\nreject a_b missing 1\nreject dhcp delta-changed 2\n");
-        assert_eq!(Stats::parse(&t), s);
+    fn counting() {
+        let mut b = Vec::new();
+        for e in [
+            Event::Hit,
+            Event::Hit,
+            Event::Miss(b"dhcp", Reject::Delta),
+            Event::Miss(b"a b", Reject::Missing),
+            Event::Miss(b"dhcp", Reject::Delta),
+            Event::Rebuild,
+            Event::Appended,
+        ] {
+            add(&mut b, e);
+        }
+        let s = decode(&b);
+        assert_eq!((s.hits, s.appended, s.misses, s.rebuilds, s.refreshes), (2, 1, 3, 1, 0));
+        let r: Vec<_> = s.rejects.iter().map(|((p, w), n)| format!("{p} {w} {n}")).collect();
+        assert_eq!(r, ["a_b missing 1", "dhcp delta-changed 2"]);
+        // anything else is started again
+        let mut junk = b"hits 12\n".to_vec();
+        add(&mut junk, Event::Hit);
+        assert_eq!(decode(&junk).hits, 1);
+        assert_eq!(decode(b"short"), Stats::default());
     }
 }

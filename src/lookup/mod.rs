@@ -225,7 +225,7 @@ impl Sections for Package {
 
 /// Finds the section `@stype[idx]` refers to (empty type = any type;
 /// negative indexes count from the end).
-pub fn find_extended<P: Sections + ?Sized>(p: &P, stype: &[u8], idx: i64) -> Option<usize> {
+pub fn find_extended(p: &dyn Sections, stype: &[u8], idx: i64) -> Option<usize> {
     let mut idx = idx;
     if idx < 0 {
         idx += p.type_count(stype) as i64;
@@ -241,7 +241,7 @@ pub fn find_extended<P: Sections + ?Sized>(p: &P, stype: &[u8], idx: i64) -> Opt
 /// named part was found. Malformed extended syntax is `Invalid argument` (and
 /// zeroes the ptr, as libuci does); with `extended` false any extended
 /// section is refused.
-pub fn resolve<P: Sections + ?Sized>(p: &P, ptr: &mut Ptr, extended: bool) -> Result<()> {
+pub fn resolve(p: &dyn Sections, ptr: &mut Ptr, extended: bool) -> Result<()> {
     ptr.flags |= LOOKUP_DONE;
     if ptr.section.is_none() && ptr.s.is_none() {
         ptr.flags |= LOOKUP_COMPLETE;
