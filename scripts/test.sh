@@ -25,6 +25,9 @@ have unshare || missing+=(util-linux)
 { have gcc && have cc; } || missing+=(gcc)
 have pkg-config || missing+=(pkg-config)
 have python3 || missing+=(python3)
+have nm || missing+=(binutils)
+have md5sum || missing+=(coreutils)
+have setpriv || missing+=(util-linux)
 
 if [ "${#missing[@]}" -gt 0 ]; then
     log "installing missing system packages: ${missing[*]}"
@@ -38,7 +41,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
         apt-get install -y --no-install-recommends "${missing[@]}"
 else
-    log "system packages present (lua5.1, liblua5.1-0-dev, valgrind, unshare, gcc, pkg-config, python3)"
+    log "system packages present (lua5.1, liblua5.1-0-dev, valgrind, unshare, setpriv, gcc, nm, md5sum, pkg-config, python3)"
 fi
 
 # --- 2. toolchain ------------------------------------------------------------

@@ -328,3 +328,76 @@ pub fn ptr_for_section(p: &Package, si: usize) -> Ptr {
         ..Default::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::statement::parse_package;
+
+    fn pkg() -> Package {
+        let mut p = parse_package(b"config interface 'lan'\n\toption proto 'static'\n\tlist dns '1.1.1.1'\nconfig alias\n", b"net", true).unwrap();
+        p.has_delta = true;
+        p
+    }
+
+    fn ptr(p: &Package, s: &str) -> Ptr {
+        let mut ptr = Ptr::parse(s.as_bytes()).unwrap();
+        lookup::resolve(p, &mut ptr, true).unwrap();
+        ptr
+    }
+
+    #[test]
+    fn set_identity_rules() {
+        let mut p = pkg();
+        let mut x = ptr(&p, "net.lan.proto=static");
+        assert_eq!(set(&mut p, &mut x, false).unwrap(), Effect::None);
+        let mut x = ptr(&p, "net.lan.proto=dhcpx");
+        assert_eq!(set(&mut p, &mut x, false).unwrap(), Effect::OptionReplaced(0, 0));
+        let mut x = ptr(&p, "net.lan.proto=dhcpy");
+        assert_eq!(set(&mut p, &mut x, false).unwrap(), Effect::OptionInPlace(0, 0));
+        let mut x = ptr(&p, "net.@alias[0]=aliaz");
+        assert_eq!(set(&mut p, &mut x, false).unwrap(), Effect::SectionInPlace(1));
+        assert!(p.sections[1].anonymous);
+        let mut x = ptr(&p, "net.@aliaz[0]=al");
+        assert_eq!(set(&mut p, &mut x, false).unwrap(), Effect::SectionReplaced(1));
+        assert!(!p.sections[1].anonymous);
+        assert_eq!(p.delta.len(), 4);
+        let mut x = ptr(&p, "net.nosuch.o=1");
+        assert!(set(&mut p, &mut x, false).is_err());
+        let mut x = ptr(&p, "net.lan.proto=");
+        assert_eq!(set(&mut p, &mut x, false).unwrap(), Effect::OptionDeleted(0, 0));
+        assert_eq!(p.delta.last().unwrap().cmd, Cmd::Remove);
+    }
+
+    #[test]
+    fn lists_and_delete_by_index() {
+        let mut p = pkg();
+        let mut x = ptr(&p, "net.lan.proto=x");
+        assert_eq!(add_list(&mut p, &mut x, false).unwrap(), Effect::OptionReplaced(0, 0));
+        assert_eq!(p.sections[0].options[0].value, Value::List(vec![b"static".to_vec(), b"x".to_vec()]));
+        let mut x = ptr(&p, "net.lan.dns=1");
+        assert_eq!(delete_ex(&mut p, &mut x, false).unwrap(), Some(Effect::None));
+        let mut x = ptr(&p, "net.lan.dns=abc");
+        assert_eq!(delete_ex(&mut p, &mut x, false).unwrap(), None);
+        let mut x = ptr(&p, "net.lan.dns=0");
+        assert_eq!(delete_ex(&mut p, &mut x, false).unwrap(), Some(Effect::ListItemsRemoved(0, 1)));
+        assert_eq!(p.sections[0].options[1].value, Value::List(vec![]));
+        let mut x = ptr(&p, "net.lan.proto=static");
+        del_list(&mut p, &mut x, false).unwrap();
+        assert_eq!(p.sections[0].options[0].value, Value::List(vec![b"x".to_vec()]));
+    }
+
+    #[test]
+    fn reorder_and_rename() {
+        let mut p = pkg();
+        assert_eq!(reorder(&mut p, 1, 0, false).unwrap(), Effect::Moved(1, 0));
+        assert_eq!(reorder(&mut p, 0, -5, false).unwrap(), Effect::None);
+        assert_eq!(p.delta.len(), 1);
+        let mut x = ptr(&p, "net.lan=wan");
+        rename(&mut p, &mut x, false).unwrap();
+        assert_eq!(p.section_index(b"wan"), Some(1));
+        assert_eq!(p.section_index(b"lan"), None);
+        let si = add_section(&mut p, b"alias", false);
+        assert_eq!(p.sections[si].name, b"cfg034d8f");
+    }
+}

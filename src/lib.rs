@@ -12,6 +12,8 @@
 //! ```
 //! use ucix::store::Context;
 //! let dir = tempfile::tempdir().unwrap();
+//! # // commits record history under UCIX_STATE_DIR (default /var/lib/ucix)
+//! # std::env::set_var("UCIX_STATE_DIR", dir.path().join("state"));
 //! let conf = dir.path().join("config");
 //! std::fs::create_dir(&conf).unwrap();
 //! std::fs::write(conf.join("net"), "config interface 'lan'\n\toption proto 'static'\n").unwrap();

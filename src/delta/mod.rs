@@ -103,6 +103,31 @@ pub fn format_line(out: &mut Vec<u8>, pkg: &[u8], d: &Delta) {
     out.push(b'\n');
 }
 
+/// The line `uci changes` prints for `d` in package `pkg` (cli.md §4.5), with
+/// its newline: `[-]<pkg>.<sec>[.<opt>]` followed, except for removals, by
+/// `='<value>'` (`+=` for list additions, `-=` for list removals).
+pub fn format_change(out: &mut Vec<u8>, pkg: &[u8], d: &Delta) {
+    if d.cmd == Cmd::Remove {
+        out.push(b'-');
+    }
+    out.extend_from_slice(pkg);
+    out.push(b'.');
+    out.extend_from_slice(&d.section);
+    if let Some(o) = &d.option {
+        out.push(b'.');
+        out.extend_from_slice(o);
+    }
+    if d.cmd != Cmd::Remove {
+        out.extend_from_slice(match d.cmd {
+            Cmd::ListAdd => b"+=",
+            Cmd::ListDel => b"-=",
+            _ => b"=",
+        });
+        crate::write::quote::push_quoted(out, d.value.as_deref().unwrap_or(b""));
+    }
+    out.push(b'\n');
+}
+
 /// A delta line, parsed (§9.2 steps 1–3), before the package check.
 #[derive(Debug, Clone)]
 pub struct Parsed {
@@ -283,6 +308,17 @@ mod tests {
         format_line(&mut out, b"network", &Delta::new(Cmd::Change, b"lan", Some(b"new"), Some(b"it's new")));
         format_line(&mut out, b"network", &Delta::new(Cmd::Remove, b"lan", Some(b"quote"), None));
         assert_eq!(out, b"network.lan.new='it'\\''s new'\n-network.lan.quote\n");
+    }
+
+    #[test]
+    fn change_lines() {
+        let mut out = vec![];
+        format_change(&mut out, b"n", &Delta::new(Cmd::Change, b"lan", Some(b"a"), Some(b"it's")));
+        format_change(&mut out, b"n", &Delta::new(Cmd::Remove, b"lan", Some(b"l"), Some(b"1")));
+        format_change(&mut out, b"n", &Delta::new(Cmd::ListAdd, b"lan", Some(b"l"), Some(b"x")));
+        format_change(&mut out, b"n", &Delta::new(Cmd::ListDel, b"lan", Some(b"l"), Some(b"y")));
+        format_change(&mut out, b"n", &Delta::new(Cmd::Add, b"cfg01", None, Some(b"t")));
+        assert_eq!(out, b"n.lan.a='it'\\''s'\n-n.lan.l\nn.lan.l+='x'\nn.lan.l-='y'\nn.cfg01='t'\n");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::fs::{self, File};
 use std::io::{self, BufReader, Seek, SeekFrom, Write};
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::os::unix::fs::DirBuilderExt;
 
 use super::fsutil::{self, join, path};
 use super::report::{self, PctxInfo};
@@ -11,7 +11,6 @@ use crate::error::{fail, Error, ErrorCode, Result};
 use crate::lookup::{self, valid_package, Ptr};
 use crate::model::Package;
 use crate::syntax::{self, ImportOptions, Pctx, Stream};
-use crate::write;
 
 /// `UCI_FLAG_STRICT`
 pub const FLAG_STRICT: u32 = 1;
@@ -40,6 +39,17 @@ pub struct Context {
     pub pctx: Option<PctxInfo>,
     /// Loaded packages, in load order.
     pub packages: Vec<Package>,
+    /// Memo of parsed files, when enabled (see [`super::parsed`]).
+    pub parsed: Option<super::parsed::ParsedFiles>,
+    /// Parse errors seen (reported or not) by this context.
+    pub parse_errors: u64,
+    /// Set by the last commit when it replaced the package by the one
+    /// re-read from the file (libuci frees the old object then).
+    pub commit_reread: bool,
+    /// When `Some`, commits through [`Context::commit_package`] queue their
+    /// hook run here instead of running the hooks at once; see
+    /// [`crate::txn::defer_hooks`] / [`crate::txn::run_deferred_hooks`].
+    pub deferred_hooks: Option<Vec<crate::txn::engine::Done>>,
 }
 
 impl Default for Context {
@@ -62,6 +72,10 @@ impl Context {
             flags: FLAG_STRICT | FLAG_SAVED_DELTA,
             pctx: None,
             packages: vec![],
+            parsed: None,
+            parse_errors: 0,
+            commit_reread: false,
+            deferred_hooks: None,
         }
     }
 
@@ -124,6 +138,19 @@ impl Context {
     /// With `merge`, statements go into that loaded package (recording deltas).
     /// Returns the index of the last package, if any.
     pub fn import(&mut self, r: &mut Stream<'_>, name: Option<&[u8]>, merge: Option<usize>, single: bool) -> Result<Option<usize>> {
+        self.import_ex(r, name, merge, single).0
+    }
+
+    /// [`Context::import`], also returning how many errors non-strict mode
+    /// skipped (libuci then leaves `ctx->err` at `UCI_ERR_PARSE` although
+    /// the import succeeds; the C shim mirrors that).
+    pub fn import_ex(&mut self, r: &mut Stream<'_>, name: Option<&[u8]>, merge: Option<usize>, single: bool) -> (Result<Option<usize>>, usize) {
+        let mut skipped = 0;
+        let res = self.import_inner(r, name, merge, single, &mut skipped);
+        (res, skipped)
+    }
+
+    fn import_inner(&mut self, r: &mut Stream<'_>, name: Option<&[u8]>, merge: Option<usize>, single: bool, skipped: &mut usize) -> Result<Option<usize>> {
         if let Some(n) = name {
             if !valid_package(n) {
                 return fail(ErrorCode::Inval);
@@ -136,6 +163,7 @@ impl Context {
         let names: Vec<Vec<u8>> = self.packages.iter().map(|p| p.name.clone()).collect();
         let loaded = |n: &[u8]| names.iter().any(|x| x == n);
         let mut on_error = |p: &Pctx, e: Error| {
+            *skipped += 1;
             if perror {
                 let info = PctxInfo { reason: p.reason, line: p.line, byte: p.byte, batch: false };
                 report::perror(e.code() as i32, Some(&info), None);
@@ -188,6 +216,11 @@ impl Context {
             Some(b'.') if name.get(1) != Some(&b'/') => return fail(ErrorCode::NotFound),
             Some(b'.') | Some(b'/') => {
                 let base = &name[name.iter().rposition(|&c| c == b'/').map_or(0, |i| i + 1)..];
+                // A path that is not a regular file is "not found" before
+                // its name is checked (`./dir/` gives NOTFOUND, verified).
+                if !fsutil::is_regular(path(name)) {
+                    return fail(ErrorCode::NotFound);
+                }
                 if !valid_package(base) {
                     return fail(ErrorCode::Inval);
                 }
@@ -206,7 +239,7 @@ impl Context {
             Some(Err(_)) => return fail(ErrorCode::Io),
             Some(Ok(f)) => f,
         };
-        let mut p = self.parse_locked(&fh, &pkgname, loaded)?;
+        let mut p = self.parse_file(&fh, &file, &pkgname, loaded)?;
         p.path = Some(file);
         p.has_delta = by_name;
         p.uses_conf2 = uses_conf2;
@@ -216,22 +249,59 @@ impl Context {
         Ok(p)
     }
 
+    /// Parses an open config file, through the memo of parsed files when
+    /// it is enabled.
+    fn parse_file(&mut self, fh: &File, file: &[u8], name: &[u8], loaded: &dyn Fn(&[u8]) -> bool) -> Result<Package> {
+        let strict = self.strict();
+        let id = self.parsed.as_ref().and(super::parsed::FileId::of(fh));
+        if let (Some(memo), Some(id)) = (&self.parsed, id) {
+            if let Some(p) = memo.get(file, strict, id) {
+                if loaded(&p.name) {
+                    return fail(ErrorCode::Duplicate);
+                }
+                self.pctx = None;
+                return Ok(p);
+            }
+        }
+        let errors_before = self.parse_errors;
+        let p = self.parse_locked(fh, name, loaded)?;
+        if let (Some(memo), Some(id)) = (&mut self.parsed, id) {
+            if self.parse_errors == errors_before {
+                memo.put(file, strict, id, &p);
+            }
+        }
+        Ok(p)
+    }
+
     /// Parses an open config file as package `name` (single mode).
     fn parse_locked(&mut self, fh: &File, name: &[u8], loaded: &dyn Fn(&[u8]) -> bool) -> Result<Package> {
         let mut reader = BufReader::new(fh);
         let _ = reader.seek(SeekFrom::Start(0));
-        let mut r = Stream::new(crate::cache::Tap::new(fh, reader));
+        self.parse_stream(&mut Stream::new(crate::cache::Tap::new(fh, reader)), name, loaded)
+    }
+
+    /// Parses config text read into memory as package `name` (single mode),
+    /// exactly as [`Context::load`] parses a file; the parser state is kept
+    /// for error details.
+    pub fn parse_bytes(&mut self, data: &[u8], name: &[u8]) -> Result<Package> {
+        self.parse_stream(&mut Stream::from_bytes(data), name, &|_| false)
+    }
+
+    fn parse_stream(&mut self, r: &mut Stream<'_>, name: &[u8], loaded: &dyn Fn(&[u8]) -> bool) -> Result<Package> {
         let opts = ImportOptions { strict: self.strict(), single: true, name: Some(name.to_vec()) };
         let mut pctx = Pctx::new();
         let perror = self.flags & FLAG_PERROR != 0;
+        let mut errors = 0;
         let mut on_error = |p: &Pctx, e: Error| {
+            errors += 1;
             if perror {
                 let info = PctxInfo { reason: p.reason, line: p.line, byte: p.byte, batch: false };
                 report::perror(e.code() as i32, Some(&info), None);
             }
         };
         self.pctx = Some(PctxInfo { reason: None, line: 0, byte: 0, batch: false });
-        let mut im = syntax::import(&mut pctx, &mut r, &opts, None, loaded, &mut on_error);
+        let mut im = syntax::import(&mut pctx, r, &opts, None, loaded, &mut on_error);
+        self.parse_errors += errors;
         match im.result {
             Ok(()) => {
                 self.pctx = None;
@@ -281,35 +351,63 @@ impl Context {
     }
 
     /// Applies the delta files of every delta-path directory to `p`. With
-    /// `flush`, truncates the savedir file when a line applied. Returns the
-    /// number of lines applied.
+    /// `flush`, truncates the savedir file when a line applied (holding its
+    /// exclusive lock from the read to the truncation, so that no change
+    /// saved in between is lost). Returns the number of lines applied.
     pub fn load_deltas(&mut self, p: &mut Package, flush: bool) -> Result<usize> {
         if !p.has_delta {
             return Ok(0);
         }
-        let keep = self.flags & FLAG_SAVED_DELTA != 0;
-        let mut changes = 0;
-        for dir in self.delta_path.clone() {
-            let file = join(&dir, &p.name);
-            let Some(Ok(fh)) = fsutil::open_read_locked(path(&file)) else { continue };
-            self.pctx = None;
-            let mut r = Stream::new(crate::cache::Tap::new(&fh, BufReader::new(&fh)));
-            changes += delta::replay(p, &mut r, keep);
-            fsutil::unlock(&fh);
-            self.pctx = None;
-        }
         let save = join(&self.savedir, &p.name);
         if flush {
-            if let Ok(f) = fsutil::open_write_locked(path(&save), false, 0o600) {
+            let held = if fsutil::is_regular(path(&save)) { fsutil::open_write_locked(path(&save), false, 0o600).ok() } else { None };
+            let saved = match &held {
+                Some(f) => Some(fsutil::read_all(f).map_err(io_err)?),
+                None => None,
+            };
+            let changes = self.replay_delta_files(p, saved.as_deref().map(Some));
+            if let Some(f) = held {
                 if changes > 0 {
                     f.set_len(0).map_err(io_err)?;
                 }
                 fsutil::unlock(&f);
             }
-        } else if let Some(Ok(f)) = fsutil::open_read_locked(path(&save)) {
+            return Ok(changes);
+        }
+        let changes = self.replay_delta_files(p, None);
+        if let Some(Ok(f)) = fsutil::open_read_locked(path(&save)) {
             fsutil::unlock(&f);
         }
         Ok(changes)
+    }
+
+    /// Replays the delta files of every delta-path directory onto `p`, in
+    /// order (file-format.md §9.2). `saved`, when given, is the content of
+    /// the savedir file as already read by a caller holding its lock
+    /// (`Some(None)`: the caller found no savedir file). Returns the number
+    /// of lines applied.
+    pub fn replay_delta_files(&mut self, p: &mut Package, saved: Option<Option<&[u8]>>) -> usize {
+        let keep = self.flags & FLAG_SAVED_DELTA != 0;
+        let mut changes = 0;
+        for dir in self.delta_path.clone() {
+            self.pctx = None;
+            match saved {
+                Some(content) if dir == self.savedir => {
+                    if let Some(bytes) = content {
+                        changes += delta::replay(p, &mut Stream::from_bytes(bytes), keep);
+                    }
+                }
+                _ => {
+                    let file = join(&dir, &p.name);
+                    let Some(Ok(fh)) = fsutil::open_read_locked(path(&file)) else { continue };
+                    let mut r = Stream::new(crate::cache::Tap::new(&fh, BufReader::new(&fh)));
+                    changes += delta::replay(p, &mut r, keep);
+                    fsutil::unlock(&fh);
+                }
+            }
+            self.pctx = None;
+        }
+        changes
     }
 
     // ---- save / commit / revert ----
@@ -357,43 +455,22 @@ impl Context {
     /// tracking (and no `overwrite`), pending changes are saved, the package
     /// is re-read from the locked file, every delta file is applied and the
     /// savedir file truncated; `*p` is replaced by the re-read package.
+    ///
+    /// The write is journaled (see [`crate::txn`]): new file fsynced, journal,
+    /// rename, directory fsync, then the delta truncation, so that a crash at
+    /// any point either keeps the old file and the pending changes or
+    /// completes the commit on the next access. Commit hooks run afterwards.
     pub fn commit_package(&mut self, p: &mut Package, overwrite: bool) -> Result<()> {
-        if p.path.is_none() {
-            if overwrite {
-                p.path = Some(self.config_path(&p.name).0);
-            } else {
-                return fail(ErrorCode::Inval);
-            }
-        }
-        let target = p.path.clone().expect("set above");
-        let dir = if p.uses_conf2 { self.conf2dir.clone().unwrap_or_default() } else { self.confdir.clone() };
-        let f1 = fsutil::open_write_locked(path(&target), true, 0o600).map_err(io_err)?;
-        let result = self.commit_locked(p, &f1, overwrite, &dir, &target);
-        fsutil::unlock(&f1);
-        drop(f1);
-        result
+        crate::txn::commit_dropin(self, p, overwrite)
     }
 
-    fn commit_locked(&mut self, p: &mut Package, f1: &File, overwrite: bool, dir: &[u8], target: &[u8]) -> Result<()> {
-        if p.has_delta {
-            if !overwrite {
-                if !p.delta.is_empty() {
-                    self.save_package(p)?;
-                }
-                let name = p.name.clone();
-                self.pctx = None;
-                let mut fresh = self.parse_locked(f1, &name, &|_| false)?;
-                fresh.path = Some(target.to_vec());
-                fresh.has_delta = true;
-                *p = fresh;
-            }
-            if self.load_deltas(p, true)? == 0 {
-                return Ok(());
-            }
-        }
-        let mut text = Vec::new();
-        write::export(&mut text, p, false, self.flags & FLAG_EXPORT_NAME != 0);
-        crate::store::context::write_replace(dir, &p.name, target, &text)
+    /// [`Context::commit_package`], also telling whether `*p` was replaced
+    /// by the package re-read from the file (libuci then frees the old
+    /// object and hands out a new one; the C shim mirrors that).
+    pub fn commit_package_ex(&mut self, p: &mut Package, overwrite: bool) -> (Result<()>, bool) {
+        self.commit_reread = false;
+        let r = self.commit_package(p, overwrite);
+        (r, std::mem::take(&mut self.commit_reread))
     }
 
     /// Commits the package at `idx`; the re-read package moves to the end of
@@ -471,25 +548,105 @@ pub fn list_configs(dir: &[u8]) -> Result<Vec<Vec<u8>>> {
         })
         .collect())
 }
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Replaces `target` by `text` atomically: a temp file `.<name>.uci-XXXXXX`
-/// in `dir`, fsynced, given the target's mode (symlinks resolved), renamed
-/// over the real target, and the directory fsynced.
-pub fn write_replace(dir: &[u8], name: &[u8], target: &[u8], text: &[u8]) -> Result<()> {
-    let mut prefix = b".".to_vec();
-    prefix.extend_from_slice(name);
-    prefix.extend_from_slice(b".uci-");
-    let prefix = String::from_utf8_lossy(&prefix).into_owned();
-    let mut tmp = tempfile::Builder::new().prefix(&prefix).rand_bytes(6).tempfile_in(path(dir)).map_err(io_err)?;
-    fsutil::lock(tmp.as_file(), true).map_err(io_err)?;
-    tmp.write_all(text).and_then(|_| tmp.as_file().sync_all()).map_err(io_err)?;
-    fsutil::unlock(tmp.as_file());
-    let real = fs::canonicalize(path(target)).map_err(io_err)?;
-    let mode = fs::metadata(&real).map_err(io_err)?.permissions().mode();
-    fs::set_permissions(tmp.path(), fs::Permissions::from_mode(mode)).map_err(io_err)?;
-    tmp.persist(&real).map_err(|e| io_err(e.error))?;
-    if let Some(parent) = real.parent() {
-        fsutil::sync_dir(parent);
+    #[test]
+    fn delta_path_order() {
+        let mut c = Context::new();
+        c.set_savedir(b"d");
+        c.add_delta_path(b"p1").unwrap();
+        c.add_delta_path(b"p2").unwrap();
+        assert_eq!(c.delta_path, vec![b"/tmp/.uci".to_vec(), b"p1".to_vec(), b"p2".to_vec(), b"d".to_vec()]);
+        assert!(c.add_delta_path(b"p1").is_err());
+        c.set_savedir(b"p1");
+        assert_eq!(c.delta_path.last().unwrap(), b"p1");
+        c.set_conf2dir(Some(b""));
+        assert_eq!(c.conf2dir, None);
     }
-    Ok(())
+
+    #[test]
+    fn save_commit_revert_roundtrip() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().to_str().unwrap().as_bytes().to_vec();
+        let conf = join(&base, b"config");
+        fs::create_dir(path(&conf)).unwrap();
+        fs::write(path(&join(&conf, b"net")), "config a 'x'\n\toption o '1'\n# comment\n").unwrap();
+        let mut c = Context::new();
+        c.set_confdir(&conf);
+        c.set_conf2dir(None);
+        c.delta_path.clear();
+        c.set_savedir(&join(&base, b"delta"));
+        let mut ptr = Ptr::default();
+        let i = c.lookup(&mut ptr, Some(b"net.x.o=2"), true).unwrap();
+        crate::edit::set(&mut c.packages[i], &mut ptr, false).unwrap();
+        c.save(i).unwrap();
+        assert_eq!(fs::read(path(&join(&base, b"delta/net"))).unwrap(), b"net.x.o='2'\n");
+        let i = c.revert(i, Some(b"x"), None).unwrap();
+        assert_eq!(fs::read(path(&join(&base, b"delta/net"))).unwrap(), b"");
+        assert_eq!(c.packages[i].sections[0].options[0].value, crate::model::Value::Str(b"1".to_vec()));
+        let i = c.commit(i, false).unwrap();
+        // nothing applied: the file keeps its comment
+        assert!(fs::read_to_string(path(&join(&conf, b"net"))).unwrap().contains("# comment"));
+        let mut ptr = Ptr::default();
+        let _ = i;
+        c.unload_all();
+        let i = c.lookup(&mut ptr, Some(b"net.x.o=3"), true).unwrap();
+        crate::edit::set(&mut c.packages[i], &mut ptr, false).unwrap();
+        c.commit(i, false).unwrap();
+        assert_eq!(fs::read(path(&join(&conf, b"net"))).unwrap(), b"\nconfig a 'x'\n\toption o '3'\n\n");
+        assert_eq!(fs::read(path(&join(&base, b"delta/net"))).unwrap(), b"");
+        assert_eq!(list_configs(&conf).unwrap(), vec![b"net".to_vec()]);
+        assert!(list_configs(&join(&base, b"nosuch")).is_err());
+    }
+
+    fn ctx_in(dir: &std::path::Path) -> Context {
+        let conf = dir.join("config");
+        std::fs::create_dir_all(&conf).unwrap();
+        std::fs::write(conf.join("net"), "config interface 'lan'\n\toption proto 'static'\n").unwrap();
+        let mut ctx = Context::new();
+        ctx.set_confdir(conf.to_str().unwrap().as_bytes());
+        ctx.set_conf2dir(None);
+        ctx.set_savedir(dir.join("delta").to_str().unwrap().as_bytes());
+        ctx
+    }
+
+    #[test]
+    fn commit_reports_a_reread_package() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ctx = ctx_in(dir.path());
+        let i = ctx.load(b"net").unwrap();
+        let mut p = ctx.packages.remove(i);
+        let (r, replaced) = ctx.commit_package_ex(&mut p, false);
+        assert!(r.is_ok() && replaced, "a delta-tracked package is re-read");
+        let path = dir.path().join("other");
+        std::fs::write(&path, "config a 'b'\n").unwrap();
+        let i = ctx.load(path.to_str().unwrap().as_bytes()).unwrap();
+        let mut p = ctx.packages.remove(i);
+        let (r, replaced) = ctx.commit_package_ex(&mut p, false);
+        assert!(r.is_ok() && !replaced, "a path-loaded package is written in place");
+    }
+
+    #[test]
+    fn import_counts_skipped_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ctx = ctx_in(dir.path());
+        ctx.flags &= !FLAG_STRICT;
+        let mut r = Stream::from_bytes(b"config a 'b'\nbogus\noption x y\nalso bad\n");
+        let (res, skipped) = ctx.import_ex(&mut r, Some(b"imp"), None, true);
+        assert_eq!(res, Ok(Some(0)));
+        assert_eq!(skipped, 2);
+    }
+
+    #[test]
+    fn a_path_that_is_no_file_is_not_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ctx = ctx_in(dir.path());
+        let d = format!("{}/", dir.path().join("config").display());
+        assert_eq!(ctx.load(d.as_bytes()), Err(Error(ErrorCode::NotFound)));
+        let bad = dir.path().join("bad name");
+        std::fs::write(&bad, "").unwrap();
+        assert_eq!(ctx.load(bad.to_str().unwrap().as_bytes()), Err(Error(ErrorCode::Inval)));
+    }
 }

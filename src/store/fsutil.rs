@@ -44,12 +44,44 @@ pub fn is_regular(p: &Path) -> bool {
 }
 
 /// Opens for reading with a shared lock; `NotFound`-like `None` when the
-/// file does not stat as a regular file.
+/// file does not stat as a regular file. When the file was replaced (renamed
+/// over by a commit) while waiting for the lock, the new file is opened
+/// instead, so a reader never parses a file that is no longer the config.
 pub fn open_read_locked(p: &Path) -> Option<io::Result<File>> {
-    if !is_regular(p) {
-        return None;
+    for _ in 0..100 {
+        if !is_regular(p) {
+            return None;
+        }
+        let f = match File::open(p).and_then(|f| lock(&f, false).map(|_| f)) {
+            Ok(f) => f,
+            Err(e) => return Some(Err(e)),
+        };
+        if is_current(&f, p) {
+            return Some(Ok(f));
+        }
+        unlock(&f);
     }
     Some(File::open(p).and_then(|f| lock(&f, false).map(|_| f)))
+}
+
+/// True when `f` is still the file at `p` (same device and inode,
+/// following symlinks).
+pub fn is_current(f: &File, p: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (f.metadata(), std::fs::metadata(p)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+/// Reads a whole open file from its start.
+pub fn read_all(f: &File) -> io::Result<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut r = f;
+    r.seek(SeekFrom::Start(0))?;
+    let mut v = Vec::new();
+    r.read_to_end(&mut v)?;
+    Ok(v)
 }
 
 /// Opens read-write (optionally creating with `mode`) with an exclusive lock.
@@ -64,9 +96,16 @@ pub fn mode_of(p: &Path) -> Option<u32> {
     std::fs::metadata(p).ok().map(|m| m.permissions().mode() & 0o7777)
 }
 
-/// fsyncs a directory (after a rename in it).
+/// fsyncs a directory (after a rename in it); errors are ignored.
 pub fn sync_dir(dir: &Path) {
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
+    let _ = try_sync_dir(dir);
+}
+
+/// fsyncs a directory. `EINVAL` (file systems that cannot sync a
+/// directory) counts as success.
+pub fn try_sync_dir(dir: &Path) -> io::Result<()> {
+    match File::open(dir)?.sync_all() {
+        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => Ok(()),
+        r => r,
     }
 }

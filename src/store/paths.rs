@@ -40,7 +40,15 @@ pub fn config_md5() -> PathBuf {
     env_path("UCIX_CONFIG_MD5", "/var/run/config.md5")
 }
 
+pub const DEFAULT_UBUS_SOCKET: &str = "/var/run/ubus/ubus.sock";
+
 /// ubus socket (`UCIX_UBUS_SOCKET`, default `/var/run/ubus/ubus.sock`).
 pub fn ubus_socket() -> PathBuf {
-    env_path("UCIX_UBUS_SOCKET", "/var/run/ubus/ubus.sock")
+    env_path("UCIX_UBUS_SOCKET", DEFAULT_UBUS_SOCKET)
+}
+
+/// syslog socket for messages of the drop-in entry points
+/// (`UCIX_SYSLOG_SOCKET`, default `/dev/log`).
+pub fn syslog_socket() -> PathBuf {
+    env_path("UCIX_SYSLOG_SOCKET", "/dev/log")
 }

@@ -48,6 +48,12 @@ impl Pctx {
         Pctx { buf: Vec::new(), buf_filled: 0, pos: 0, line: 0, reason: None, byte: 0 }
     }
 
+    /// The whole logical-line buffer (decoded arguments are NUL-terminated
+    /// inside it); the C shim hands out pointers into a copy of it.
+    pub fn buffer(&self) -> &[u8] {
+        &self.buf
+    }
+
     /// The byte at `i` (NUL past the end).
     #[inline]
     pub fn ch(&self, i: usize) -> u8 {

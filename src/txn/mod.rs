@@ -1,12 +1,30 @@
 //! Staged, atomic multi-package commits with a journal, crash recovery,
-//! apply/confirm/rollback and history (issue: staged atomic commits).
+//! apply/confirm/rollback and history.
 //!
-//! The API below is what other modules (schema migrations, the CLI, hooks)
-//! call; the transactions issue replaces the sequential placeholder bodies.
+//! * [`engine`]: the one commit path (journal, temp files, renames, delta
+//!   truncation), used by `uci_commit` ([`Context::commit_package`]) and by
+//!   [`commit_packages`] / [`write_contents`];
+//! * [`journal`]: the journal format and [`recover`];
+//! * [`history`]: the last N committed versions of each package;
+//! * [`apply`]: `ucix apply/confirm/rollback` with a detached watcher;
+//! * [`crash`]: the `UCIX_TEST_CRASH_AT` injection points of the crash tests.
+//!
+//! After a successful commit, [`finish`] records history and runs the
+//! commit hooks ([`crate::hooks`]).
 #![forbid(unsafe_code)]
 
-use crate::error::Result;
+pub mod apply;
+pub mod crash;
+pub mod engine;
+pub mod history;
+pub mod journal;
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::hooks::{self, settings::Settings};
+use crate::model::Package;
+use crate::store::fsutil::path;
 use crate::store::Context;
+use engine::{Done, Source};
 
 /// What started a commit (`UCIX_ACTION` for hooks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,35 +46,211 @@ impl Action {
     }
 }
 
+/// Which kind of entry point committed: decides where hook failures are
+/// reported and whether `config.change` events are sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// `uci`, the libuci shim, the Lua module: byte-compatible, so nothing
+    /// on stdout/stderr (failures go to syslog); events only when
+    /// `/etc/config/ucix` enables them for drop-ins.
+    DropIn,
+    /// The `ucix` tool: failures on stderr, events on.
+    Ucix,
+    /// The detached apply watcher: failures to syslog, events on.
+    Background,
+}
+
+/// A failed commit: the uci error code plus a message for `ucix`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub code: ErrorCode,
+    pub msg: String,
+}
+
+impl Failure {
+    pub fn code(code: ErrorCode) -> Failure {
+        Failure { code, msg: code.message().to_string() }
+    }
+
+    pub fn msg(code: ErrorCode, msg: impl Into<String>) -> Failure {
+        Failure { code, msg: msg.into() }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        Failure::code(e.code())
+    }
+}
+
+impl From<Failure> for Error {
+    fn from(f: Failure) -> Error {
+        Error(f.code)
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.msg)
+    }
+}
+
 /// Finishes or rolls back a journaled commit interrupted by a crash.
-/// Called before any access to the config directory.
-pub fn recover(_ctx: &Context) {}
+/// Called before any access to the config directory (by `read_package`
+/// and at the start of every commit). Costs one `stat` per directory when
+/// there is nothing to do.
+pub fn recover(ctx: &Context) {
+    journal::recover_dir(path(&ctx.confdir), false);
+    if let Some(c2) = &ctx.conf2dir {
+        journal::recover_dir(path(c2), false);
+    }
+}
+
+/// `uci_commit` for the drop-in entry points (see [`Context::commit_package`]).
+pub(crate) fn commit_dropin(ctx: &mut Context, p: &mut Package, overwrite: bool) -> Result<()> {
+    if p.path.is_none() && !overwrite {
+        return Err(Error(ErrorCode::Inval));
+    }
+    let settings = Settings::load(ctx);
+    let want = hooks::wants_changes(ctx, &settings, Origin::DropIn);
+    let dones = engine::run(ctx, vec![Source::Package { pkg: p, overwrite }], want)?;
+    if let Some(queue) = ctx.deferred_hooks.as_mut() {
+        let written: Vec<&Done> = dones.iter().filter(|d| d.written && d.by_name).collect();
+        if let Err(e) = history::record(&settings, &written, Action::Commit) {
+            hooks::report(Origin::DropIn, &format!("cannot record history: {e}"));
+        }
+        queue.extend(dones.into_iter().filter(|d| d.written && d.by_name));
+        return Ok(());
+    }
+    finish(ctx, &settings, &dones, Action::Commit, Origin::DropIn);
+    Ok(())
+}
+
+/// From now on, drop-in commits of `ctx` queue their hooks (history is
+/// still recorded at once), so that a command committing several packages
+/// one by one (`uci commit` without arguments) runs each hook once with all
+/// of them at [`run_deferred_hooks`].
+pub fn defer_hooks(ctx: &mut Context) {
+    if ctx.deferred_hooks.is_none() {
+        ctx.deferred_hooks = Some(vec![]);
+    }
+}
+
+/// Runs the hooks (and events) queued since [`defer_hooks`], once.
+pub fn run_deferred_hooks(ctx: &mut Context) {
+    let Some(queue) = ctx.deferred_hooks.take() else { return };
+    if queue.is_empty() {
+        return;
+    }
+    let settings = Settings::load(ctx);
+    let written: Vec<&Done> = queue.iter().collect();
+    hooks::after_commit(ctx, &settings, &written, Action::Commit, Origin::DropIn);
+}
 
 /// Commits the pending changes (delta files) of the named packages as one
 /// atomic step. Returns the names of the packages that changed.
-pub fn commit_packages(ctx: &mut Context, names: &[Vec<u8>], _action: Action) -> Result<Vec<Vec<u8>>> {
-    let mut changed = vec![];
+pub fn commit_packages(ctx: &mut Context, names: &[Vec<u8>], action: Action) -> Result<Vec<Vec<u8>>> {
+    let dones = commit_packages_as(ctx, names, action, Origin::Ucix)?;
+    Ok(dones.into_iter().filter(|d| d.written).map(|d| d.name).collect())
+}
+
+/// [`commit_packages`] with the detailed error and outcomes.
+pub fn commit_packages_as(ctx: &mut Context, names: &[Vec<u8>], action: Action, origin: Origin) -> std::result::Result<Vec<Done>, Failure> {
+    commit_packages_with(ctx, names, action, origin, &mut |_| Ok(()))
+}
+
+/// [`commit_packages_as`] calling `durable` once the commit is durable,
+/// before history and hooks (apply arms its rollback there). An error of
+/// `durable` is returned after the hooks ran (the commit stands).
+pub fn commit_packages_with(
+    ctx: &mut Context,
+    names: &[Vec<u8>],
+    action: Action,
+    origin: Origin,
+    durable: &mut dyn FnMut(&[Done]) -> std::result::Result<(), Failure>,
+) -> std::result::Result<Vec<Done>, Failure> {
+    let mut uniq: Vec<Vec<u8>> = vec![];
     for n in names {
-        let i = ctx.get_or_load(n)?;
-        let before = ctx.packages[i].saved_delta.len();
-        let i = ctx.commit(i, false)?;
-        if before > 0 {
-            changed.push(ctx.packages[i].name.clone());
+        if !uniq.contains(n) {
+            uniq.push(n.clone());
         }
     }
-    Ok(changed)
+    let mut idxs = vec![];
+    for n in &uniq {
+        let i = ctx.get_or_load(n).map_err(|e| {
+            let detail = ctx.error_string(e.code() as i32, None);
+            Failure::msg(e.code(), format!("cannot load {}: {}", String::from_utf8_lossy(n), String::from_utf8_lossy(&detail)))
+        })?;
+        idxs.push(i);
+    }
+    let settings = Settings::load(ctx);
+    let want = hooks::wants_changes(ctx, &settings, origin);
+    let mut pkgs: Vec<Package> = idxs.iter().map(|&i| std::mem::take(&mut ctx.packages[i])).collect();
+    let r = {
+        let sources = pkgs.iter_mut().map(|p| Source::Package { pkg: p, overwrite: false }).collect();
+        engine::run(ctx, sources, want)
+    };
+    for (&i, p) in idxs.iter().zip(pkgs) {
+        ctx.packages[i] = p;
+    }
+    let dones = r?;
+    let armed = durable(&dones);
+    finish(ctx, &settings, &dones, action, origin);
+    armed.map(|_| dones)
+}
+
+/// The configs (of `list_configs`) with a non-empty delta file in some
+/// directory of the delta path: what `ucix commit` commits by default.
+pub fn pending_packages(ctx: &Context) -> Vec<Vec<u8>> {
+    let names = ctx.list_configs().unwrap_or_default();
+    names
+        .into_iter()
+        .filter(|n| {
+            ctx.delta_path.iter().any(|d| {
+                let f = crate::store::fsutil::join(d, n);
+                std::fs::metadata(path(&f)).map(|m| m.is_file() && m.len() > 0).unwrap_or(false)
+            })
+        })
+        .collect()
 }
 
 /// Replaces the committed content of packages with new config text (as
 /// exported), atomically: for migrations and rollbacks.
-pub fn write_contents(ctx: &mut Context, contents: &[(Vec<u8>, Vec<u8>)], _action: Action) -> Result<()> {
-    for (name, text) in contents {
-        let (path, c2) = ctx.config_path(name);
-        let dir = if c2 { ctx.conf2dir.clone().unwrap_or_default() } else { ctx.confdir.clone() };
-        if !crate::store::fsutil::is_regular(crate::store::fsutil::path(&path)) {
-            std::fs::write(crate::store::fsutil::path(&path), b"").map_err(|_| crate::Error(crate::ErrorCode::Io))?;
-        }
-        crate::store::context::write_replace(&dir, name, &path, text)?;
-    }
+pub fn write_contents(ctx: &mut Context, contents: &[(Vec<u8>, Vec<u8>)], action: Action) -> Result<()> {
+    let c: Vec<(Vec<u8>, Option<Vec<u8>>)> = contents.iter().map(|(n, t)| (n.clone(), Some(t.clone()))).collect();
+    write_contents_as(ctx, &c, action, Origin::Ucix)?;
     Ok(())
+}
+
+/// [`write_contents`] with removal (`None`), the detailed error and outcomes.
+pub fn write_contents_as(
+    ctx: &mut Context,
+    contents: &[(Vec<u8>, Option<Vec<u8>>)],
+    action: Action,
+    origin: Origin,
+) -> std::result::Result<Vec<Done>, Failure> {
+    for (n, _) in contents {
+        if !crate::lookup::valid_package(n) {
+            return Err(Failure::msg(ErrorCode::Inval, format!("invalid package name {}", String::from_utf8_lossy(n))));
+        }
+    }
+    let settings = Settings::load(ctx);
+    let want = hooks::wants_changes(ctx, &settings, origin);
+    let sources = contents.iter().map(|(n, t)| Source::Text { name: n.clone(), text: t.clone() }).collect();
+    let dones = engine::run(ctx, sources, want)?;
+    finish(ctx, &settings, &dones, action, origin);
+    Ok(dones)
+}
+
+/// After a durable commit: history, then hooks and events. Files written
+/// by explicit path (not a package loaded by name) get neither.
+fn finish(ctx: &mut Context, settings: &Settings, dones: &[Done], action: Action, origin: Origin) {
+    let written: Vec<&Done> = dones.iter().filter(|d| d.written && d.by_name).collect();
+    if written.is_empty() {
+        return;
+    }
+    if let Err(e) = history::record(settings, &written, action) {
+        hooks::report(origin, &format!("cannot record history: {e}"));
+    }
+    hooks::after_commit(ctx, settings, &written, action, origin);
 }

@@ -4,5 +4,6 @@
 
 pub mod export;
 pub mod quote;
+pub mod show;
 
 pub use export::export;

@@ -10,6 +10,9 @@ const MAX_ARGS: usize = 4;
 /// Runs commands from the input until EOF or `exit`; always returns 0.
 pub fn run(s: &mut Session) -> i32 {
     s.batch = true;
+    // Every line reloads what it uses, as the original does; files that did
+    // not change are not parsed again.
+    s.ctx.parsed = Some(Default::default());
     while !s.input.eof() {
         let ret = command(s);
         if ret == 254 {

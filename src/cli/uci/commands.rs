@@ -3,12 +3,11 @@
 use std::io::Write;
 
 use super::Session;
-use crate::delta::{self, Cmd};
+use crate::delta;
 use crate::edit::{self, Effect};
 use crate::error::ErrorCode;
 use crate::lookup::{Ptr, Target};
-use crate::model::{Package, Value};
-use crate::write::quote::push_quoted;
+use crate::model::Package;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum C {
@@ -84,9 +83,13 @@ fn package_cmd_all(s: &mut Session, cmd: C, argv: &[Vec<u8>]) -> i32 {
             1
         }
         Ok(names) => {
+            if cmd == C::Commit {
+                crate::txn::defer_hooks(&mut s.ctx);
+            }
             for n in names {
                 package_cmd(s, cmd, &n);
             }
+            crate::txn::run_deferred_hooks(&mut s.ctx);
             0
         }
     }
@@ -160,99 +163,23 @@ impl Level for Ptr {
     }
 }
 
-fn show_value(s: &Session, out: &mut Vec<u8>, v: &Value, quote: bool) {
-    show_value_d(&s.delimiter, out, v, quote)
-}
-
-fn show_value_d(delimiter: &[u8], out: &mut Vec<u8>, v: &Value, quote: bool) {
-    match v {
-        Value::Str(v) => {
-            if quote {
-                push_quoted(out, v);
-            } else {
-                out.extend_from_slice(v);
-            }
-        }
-        Value::List(items) => {
-            for (i, it) in items.iter().enumerate() {
-                if i > 0 {
-                    out.extend_from_slice(delimiter);
-                }
-                if quote || it.iter().any(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n')) {
-                    push_quoted(out, it);
-                } else {
-                    out.extend_from_slice(it);
-                }
-            }
-        }
-    }
-    out.push(b'\n');
-}
-
 fn show_option(s: &Session, out: &mut Vec<u8>, p: &Package, si: usize, oi: usize, sref: &[u8]) {
-    let o = &p.sections[si].options[oi];
-    out.extend_from_slice(&p.name);
-    out.push(b'.');
-    out.extend_from_slice(sref);
-    out.push(b'.');
-    out.extend_from_slice(&o.name);
-    out.push(b'=');
-    show_value(s, out, &o.value, true);
+    crate::write::show::option(out, &s.delimiter, p, si, oi, sref)
 }
 
 fn show_section(s: &Session, out: &mut Vec<u8>, p: &Package, si: usize, sref: &[u8]) {
-    let sec = &p.sections[si];
-    out.extend_from_slice(&p.name);
-    out.push(b'.');
-    out.extend_from_slice(sref);
-    out.push(b'=');
-    out.extend_from_slice(&sec.stype);
-    out.push(b'\n');
-    for oi in 0..sec.options.len() {
-        show_option(s, out, p, si, oi, sref);
-    }
+    crate::write::show::section(out, &s.delimiter, p, si, sref)
 }
 
 fn show_package(s: &Session, out: &mut Vec<u8>, p: &Package) {
-    let idx = if s.show_ext { p.type_indexes() } else { vec![] };
-    for si in 0..p.sections.len() {
-        let sec = &p.sections[si];
-        if s.show_ext && sec.anonymous {
-            let r = format!("@{}[{}]", String::from_utf8_lossy(&sec.stype), idx[si]);
-            let mut rb = b"@".to_vec();
-            rb.extend_from_slice(&sec.stype);
-            rb.extend_from_slice(format!("[{}]", idx[si]).as_bytes());
-            let _ = r;
-            show_section(s, out, p, si, &rb);
-        } else {
-            show_section(s, out, p, si, &sec.name);
-        }
-    }
+    crate::write::show::package(out, &s.delimiter, s.show_ext, p)
 }
 
 fn show_changes(s: &mut Session, idx: usize) {
     let p = &s.ctx.packages[idx];
     let mut out = Vec::new();
     for d in &p.saved_delta {
-        if d.cmd == Cmd::Remove {
-            out.push(b'-');
-        }
-        out.extend_from_slice(&p.name);
-        out.push(b'.');
-        out.extend_from_slice(&d.section);
-        if let Some(o) = &d.option {
-            out.push(b'.');
-            out.extend_from_slice(o);
-        }
-        if d.cmd != Cmd::Remove {
-            out.extend_from_slice(match d.cmd {
-                Cmd::ListAdd => b"+=",
-                Cmd::ListDel => b"-=",
-                _ => b"=",
-            });
-            push_quoted(&mut out, d.value.as_deref().unwrap_or(b""));
-        }
-        out.push(b'\n');
+        delta::format_change(&mut out, &p.name, d);
     }
     let _ = s.out.write_all(&out);
 }
@@ -298,7 +225,7 @@ fn section_cmd(s: &mut Session, cmd: C, argv: &[Vec<u8>]) -> i32 {
             }
             let mut out = Vec::new();
             match (ptr.target_level(), ptr.s, ptr.o) {
-                (Target::Option, Some(si), Some(oi)) => show_value_d(&delim, &mut out, &p.sections[si].options[oi].value, false),
+                (Target::Option, Some(si), Some(oi)) => crate::write::show::value(&mut out, &delim, &p.sections[si].options[oi].value, false),
                 (Target::Section, Some(si), _) => {
                     out.extend_from_slice(&p.sections[si].stype);
                     out.push(b'\n');
@@ -368,7 +295,7 @@ fn cached_get(s: &Session, tuple: &[u8]) -> Option<Vec<u8>> {
     }
     let mut out = Vec::new();
     match (ptr.target_level(), ptr.s, ptr.o) {
-        (Target::Option, Some(si), Some(oi)) => show_value_d(&s.delimiter, &mut out, &idx.value(si, oi)?, false),
+        (Target::Option, Some(si), Some(oi)) => crate::write::show::value(&mut out, &s.delimiter, &idx.value(si, oi)?, false),
         (Target::Section, Some(si), _) => {
             out.extend_from_slice(idx.section_type(si)?);
             out.push(b'\n');

@@ -66,6 +66,12 @@ pub fn main(argv: Vec<OsString>) -> i32 {
     }
     let Some(ci) = command_index(&argv) else { return uci::main(to_os(argv)) };
     let word = String::from_utf8_lossy(&argv[ci]).to_ascii_lowercase();
+    if let Some(code) = txn::guard(&word, &argv[ci + 1..]) {
+        return code;
+    }
+    if let Some(code) = schema::enforce(&argv, ci) {
+        return code;
+    }
     if !EXTENSIONS.contains(&word.as_str()) {
         return uci::main(to_os(argv));
     }
