@@ -459,3 +459,25 @@ fn ucix_cache_commands() {
     g.args(t.args()).args(["get", "other.b"]);
     assert_eq!(run(&mut g).stdout, "a\n");
 }
+
+#[test]
+fn old_indexes_are_pruned() {
+    let t = T::new("old_indexes_are_pruned");
+    t.env.write("config/net", NET);
+    let dir = t.env.cache_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for i in 0..ucix::cache::MAX_INDEXES + 40 {
+        let f = dir.join(format!("other.{i:016x}"));
+        std::fs::write(&f, b"junk").unwrap();
+        std::fs::File::options().write(true).open(&f).unwrap().set_times(std::fs::FileTimes::new().set_modified(old)).unwrap();
+    }
+    let stale_temp = dir.join(".idx-dead01");
+    std::fs::write(&stale_temp, b"x").unwrap();
+    std::fs::File::options().write(true).open(&stale_temp).unwrap().set_times(std::fs::FileTimes::new().set_modified(old)).unwrap();
+    t.warm();
+    let left = t.indexes();
+    assert_eq!(left.len(), ucix::cache::KEEP_INDEXES, "{}", left.len());
+    assert!(left.iter().any(|p| p.file_name().unwrap().to_string_lossy().starts_with("net.")), "the new index is kept");
+    assert!(!stale_temp.exists());
+}

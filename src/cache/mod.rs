@@ -253,6 +253,40 @@ pub fn record(ctx: &Context, name: &[u8], p: &Package) {
     let Some(bytes) = encode(p, key, deps, build_ns) else { return };
     if write_atomic(&dir, &file, &bytes).is_ok() {
         stats::count(&dir, Event::Rebuild);
+        prune(&dir);
+    }
+}
+
+/// Index files kept in a cache directory: past `MAX_INDEXES`, the oldest
+/// are removed down to `KEEP_INDEXES` (each package and key has its own
+/// file, so loads from many throw-away directories would pile up).
+pub const MAX_INDEXES: usize = 256;
+pub const KEEP_INDEXES: usize = 192;
+
+/// Removes the oldest indexes beyond the limit, and temp files left by a
+/// writer that died (older than a minute).
+pub fn prune(dir: &Path) {
+    let Ok(rd) = fs::read_dir(dir) else { return };
+    let now = std::time::SystemTime::now();
+    let mut idx = Vec::new();
+    for e in rd.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        let Ok(m) = e.metadata() else { continue };
+        let mtime = m.modified().unwrap_or(now);
+        if name.starts_with(".idx-") {
+            if now.duration_since(mtime).is_ok_and(|d| d.as_secs() > 60) {
+                let _ = fs::remove_file(e.path());
+            }
+        } else if is_index_name(&name) {
+            idx.push((mtime, e.path()));
+        }
+    }
+    if idx.len() > MAX_INDEXES {
+        idx.sort();
+        for (_, p) in &idx[..idx.len() - KEEP_INDEXES] {
+            let _ = fs::remove_file(p);
+        }
     }
 }
 
