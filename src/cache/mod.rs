@@ -267,15 +267,15 @@ pub const KEEP_INDEXES: usize = 192;
 /// writer that died (older than a minute).
 pub fn prune(dir: &Path) {
     let Ok(rd) = fs::read_dir(dir) else { return };
-    let now = std::time::SystemTime::now();
-    let mut idx = Vec::new();
+    let now = invalidate::now_ns();
+    let mut idx: Vec<(i64, PathBuf)> = Vec::new();
     for e in rd.flatten() {
         let name = e.file_name();
         let name = name.to_string_lossy();
         let Ok(m) = e.metadata() else { continue };
-        let mtime = m.modified().unwrap_or(now);
+        let mtime = m.mtime() * 1_000_000_000 + m.mtime_nsec();
         if name.starts_with(".idx-") {
-            if now.duration_since(mtime).is_ok_and(|d| d.as_secs() > 60) {
+            if now - mtime > 60_000_000_000 {
                 let _ = fs::remove_file(e.path());
             }
         } else if is_index_name(&name) {
@@ -283,7 +283,7 @@ pub fn prune(dir: &Path) {
         }
     }
     if idx.len() > MAX_INDEXES {
-        idx.sort();
+        idx.sort_unstable_by_key(|e| e.0);
         for (_, p) in &idx[..idx.len() - KEEP_INDEXES] {
             let _ = fs::remove_file(p);
         }
