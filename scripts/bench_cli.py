@@ -141,10 +141,10 @@ def main():
 
     print("ours: %s" % OURS)
     print("ref:  %s" % (REF or "(none: set UCI_REF=/path/to/uci)"))
-    print("floor: exec /bin/true %.3f ms (median of %d)" % (floor_ms, len(floor)))
+    print("floor: exec /bin/true %.3f ms (median of %d in a row; each case also times it between its runs)" % (floor_ms, len(floor)))
     print()
     head = "| case | " + " | ".join("%s ms" % v[0] for v in variants) + " | " + \
-        " | ".join("%s RSS KiB" % v[0] for v in variants) + " | ucix/floor | ucix/nocache |" + \
+        " | ".join("%s RSS KiB" % v[0] for v in variants) + " | floor ms | ucix/floor | ucix/nocache |" + \
         (" ucix/ref |" if REF else "")
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
@@ -167,10 +167,13 @@ def main():
         if any(o != outs[0] for o in outs[1:]):
             print("| %s | outputs differ between variants! |" % title)
         times = {v[0]: [] for v in variants}
+        case_floor = []
         rss = {}
         start = time.monotonic()
         n = 0
         while n < RUNS and (n < 3 or time.monotonic() - start < BUDGET_S):
+            # the floor too, in the same alternation (same cache and CPU state)
+            case_floor.append(spawn(["/bin/true"], {})[0])
             for name, binary, cache in variants:
                 if reset:
                     reset()
@@ -188,8 +191,9 @@ def main():
         med = {k: statistics.median(v) / 1e6 for k, v in times.items()}
         mrss = {k: ("%d" % v if v is not None else "n/a") for k, v in rss.items()}
         row = "| %s (n=%d) | " % (title, n) + " | ".join("%.2f" % med[v[0]] for v in variants) + " | " + \
-            " | ".join(mrss[v[0]] for v in variants) + " | %.2f | %.3f |" % (
-                med["ucix"] / floor_ms, med["ucix"] / med["ucix-nocache"])
+            " | ".join(mrss[v[0]] for v in variants) + " | %.3f | %.2f | %.3f |" % (
+                statistics.median(case_floor) / 1e6, med["ucix"] / (statistics.median(case_floor) / 1e6),
+                med["ucix"] / med["ucix-nocache"])
         if REF:
             row += " %.3f |" % (med["ucix"] / med["ref"])
         print(row, flush=True)
