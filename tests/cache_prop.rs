@@ -19,6 +19,9 @@ const SECS: &[&str] = &["lan", "wan", "a", "b"];
 const OPTS: &[&str] = &["proto", "ip", "dns", "x"];
 const TYPES: &[&str] = &["interface", "rule", "zone"];
 
+/// A section written by `WriteConfig`: type, name, (list?, option, value).
+type SectionText = (usize, Option<usize>, Vec<(bool, usize, String)>);
+
 #[derive(Debug, Clone)]
 enum Op {
     Set(usize, usize, String),
@@ -31,7 +34,7 @@ enum Op {
     Reorder(usize, i32),
     Commit,
     Revert(Option<usize>),
-    WriteConfig(Vec<(usize, Option<usize>, Vec<(bool, usize, String)>)>),
+    WriteConfig(Vec<SectionText>),
     SameSizeEdit(usize),
     AppendDelta(usize, usize, String, bool),
     RemoveDelta,
@@ -104,7 +107,7 @@ impl Dirs {
     }
 }
 
-fn render(secs: &[(usize, Option<usize>, Vec<(bool, usize, String)>)]) -> String {
+fn render(secs: &[SectionText]) -> String {
     let q = |v: &str| v.replace('\'', "'\\''");
     let mut t = String::new();
     for (ty, name, opts) in secs {

@@ -255,7 +255,8 @@ fn corrupt(p: &Path, at: isize) {
 fn corrupt_truncated_and_other_version_indexes_are_ignored() {
     let t = T::new("corrupt_truncated_and_other_version_indexes_are_ignored");
     t.env.write("config/net", NET);
-    let cases: [(&str, &dyn Fn(&Path)); 5] = [
+    type Damage<'a> = &'a dyn Fn(&Path);
+    let cases: [(&str, Damage); 5] = [
         ("corrupt", &|p| corrupt(p, -20)),   // data block
         ("corrupt", &|p| corrupt(p, 100)),   // meta region
         ("corrupt", &|p| std::fs::write(p, b"not an index at all, really not, no no no, not at all. Not at all! ........................................................................................................................................").unwrap()),

@@ -164,10 +164,6 @@ impl Reject {
             Reject::Unreadable => "unreadable",
         }
     }
-
-    pub fn from_str(s: &str) -> Option<Reject> {
-        Reject::ALL.into_iter().find(|r| r.as_str() == s)
-    }
 }
 
 /// The identity of a file as `stat` reports it (or its absence).

@@ -361,7 +361,7 @@ pub fn clear(dir: &Path, name: Option<&[u8]>) -> io::Result<usize> {
     for e in rd.flatten() {
         let f = e.file_name();
         let Some(f) = f.to_str() else { continue };
-        let ours = is_index_name(f) && prefix.as_deref().is_none_or(|p| f.starts_with(p) && f.len() == p.len() + 16);
+        let ours = is_index_name(f) && prefix.as_deref().map_or(true, |p| f.starts_with(p) && f.len() == p.len() + 16);
         let temp = name.is_none() && f.starts_with(".idx-");
         if ours || temp {
             fs::remove_file(e.path())?;
