@@ -180,17 +180,60 @@ pub fn parse_extended(section: &[u8]) -> Option<(&[u8], i64)> {
     Some((stype, parse_index(&idx[..rb])?))
 }
 
-/// Finds the section `@stype[idx]` refers to (empty type = any type).
-pub fn find_extended(p: &Package, stype: &[u8], idx: i64) -> Option<usize> {
-    let matches = |t: &[u8]| stype.is_empty() || t == stype;
+/// What [`resolve`] reads from a package: implemented by [`Package`] and by
+/// the cache's mapped index (`cache::Index`), so both answer a tuple by the
+/// same rules.
+pub trait Sections {
+    /// Index of the first section called `name`.
+    fn section_index(&self, name: &[u8]) -> Option<usize>;
+    /// The name of section `si` (which exists).
+    fn section_name(&self, si: usize) -> Vec<u8>;
+    /// Number of sections of type `stype` (empty = any type).
+    fn type_count(&self, stype: &[u8]) -> usize;
+    /// Index of the `n`-th section of type `stype` (empty = any type).
+    fn nth_of_type(&self, stype: &[u8], n: usize) -> Option<usize>;
+    /// Index of option `name` in section `si`, if both exist.
+    fn option_index(&self, si: usize, name: &[u8]) -> Option<usize>;
+}
+
+impl Sections for Package {
+    fn section_index(&self, name: &[u8]) -> Option<usize> {
+        Package::section_index(self, name)
+    }
+
+    fn section_name(&self, si: usize) -> Vec<u8> {
+        self.sections[si].name.clone()
+    }
+
+    fn type_count(&self, stype: &[u8]) -> usize {
+        self.sections.iter().filter(|s| stype.is_empty() || s.stype == stype).count()
+    }
+
+    fn nth_of_type(&self, stype: &[u8], n: usize) -> Option<usize> {
+        self.sections
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| stype.is_empty() || s.stype == stype)
+            .nth(n)
+            .map(|(i, _)| i)
+    }
+
+    fn option_index(&self, si: usize, name: &[u8]) -> Option<usize> {
+        self.sections.get(si).and_then(|s| s.option_index(name))
+    }
+}
+
+/// Finds the section `@stype[idx]` refers to (empty type = any type;
+/// negative indexes count from the end).
+pub fn find_extended(p: &dyn Sections, stype: &[u8], idx: i64) -> Option<usize> {
     let mut idx = idx;
     if idx < 0 {
-        idx += p.sections.iter().filter(|s| matches(&s.stype)).count() as i64;
+        idx += p.type_count(stype) as i64;
         if idx < 0 {
             return None;
         }
     }
-    p.sections.iter().enumerate().filter(|(_, s)| matches(&s.stype)).nth(idx as usize).map(|(i, _)| i)
+    p.nth_of_type(stype, idx as usize)
 }
 
 /// Resolves section and option of `ptr` in `p` (the package part is the
@@ -198,7 +241,7 @@ pub fn find_extended(p: &Package, stype: &[u8], idx: i64) -> Option<usize> {
 /// named part was found. Malformed extended syntax is `Invalid argument` (and
 /// zeroes the ptr, as libuci does); with `extended` false any extended
 /// section is refused.
-pub fn resolve(p: &Package, ptr: &mut Ptr, extended: bool) -> Result<()> {
+pub fn resolve(p: &dyn Sections, ptr: &mut Ptr, extended: bool) -> Result<()> {
     ptr.flags |= LOOKUP_DONE;
     if ptr.section.is_none() && ptr.s.is_none() {
         ptr.flags |= LOOKUP_COMPLETE;
@@ -218,7 +261,7 @@ pub fn resolve(p: &Package, ptr: &mut Ptr, extended: bool) -> Result<()> {
                 Some((t, i)) => match find_extended(p, t, i) {
                     Some(si) => {
                         ptr.s = Some(si);
-                        ptr.section = Some(p.sections[si].name.clone());
+                        ptr.section = Some(p.section_name(si));
                     }
                     None => return Ok(()),
                 },
@@ -232,7 +275,7 @@ pub fn resolve(p: &Package, ptr: &mut Ptr, extended: bool) -> Result<()> {
     }
     if let Some(opt) = &ptr.option {
         let si = ptr.s.unwrap_or(0);
-        match p.sections.get(si).and_then(|s| s.option_index(opt)) {
+        match p.option_index(si, opt) {
             Some(oi) => ptr.o = Some(oi),
             None => {
                 ptr.o = None;

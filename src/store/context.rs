@@ -208,6 +208,7 @@ impl Context {
         crate::txn::recover(self);
         if let Some(p) = crate::cache::lookup(self, name) {
             if !loaded(&p.name) {
+                self.pctx = None;
                 return Ok(p);
             }
         }
@@ -276,7 +277,7 @@ impl Context {
     fn parse_locked(&mut self, fh: &File, name: &[u8], loaded: &dyn Fn(&[u8]) -> bool) -> Result<Package> {
         let mut reader = BufReader::new(fh);
         let _ = reader.seek(SeekFrom::Start(0));
-        self.parse_stream(&mut Stream::new(reader), name, loaded)
+        self.parse_stream(&mut Stream::new(crate::cache::Tap::new(fh, reader)), name, loaded)
     }
 
     /// Parses config text read into memory as package `name` (single mode),
@@ -399,7 +400,7 @@ impl Context {
                 _ => {
                     let file = join(&dir, &p.name);
                     let Some(Ok(fh)) = fsutil::open_read_locked(path(&file)) else { continue };
-                    let mut r = Stream::new(BufReader::new(&fh));
+                    let mut r = Stream::new(crate::cache::Tap::new(&fh, BufReader::new(&fh)));
                     changes += delta::replay(p, &mut r, keep);
                     fsutil::unlock(&fh);
                 }

@@ -198,6 +198,12 @@ fn section_cmd(s: &mut Session, cmd: C, argv: &[Vec<u8>]) -> i32 {
     if argv.len() != 2 {
         return 255;
     }
+    if cmd == C::Get && !s.batch {
+        if let Some(out) = cached_get(s, &argv[1]) {
+            let _ = s.out.write_all(&out);
+            return 0;
+        }
+    }
     let mut ptr = Ptr::default();
     let idx = match s.ctx.lookup(&mut ptr, Some(&argv[1]), true) {
         Ok(i) => i,
@@ -269,6 +275,38 @@ fn section_cmd(s: &mut Session, cmd: C, argv: &[Vec<u8>]) -> i32 {
         return 1;
     }
     0
+}
+
+/// `get` answered from a valid cache index without loading the package:
+/// the output of a successful `get`, or `None` to take the normal path
+/// (which also prints every error).
+fn cached_get(s: &Session, tuple: &[u8]) -> Option<Vec<u8>> {
+    let mut ptr = Ptr::parse(tuple).ok()?;
+    let name = ptr.package.clone()?;
+    if ptr.value.is_some() || s.ctx.find(&name).is_some() {
+        return None;
+    }
+    crate::txn::recover(&s.ctx);
+    let hit = crate::cache::open(&s.ctx, &name)?;
+    let idx = &hit.index;
+    crate::lookup::resolve(idx, &mut ptr, true).ok()?;
+    if !ptr.complete() {
+        return None;
+    }
+    let mut out = Vec::new();
+    match (ptr.target_level(), ptr.s, ptr.o) {
+        (Target::Option, Some(si), Some(oi)) => crate::write::show::value(&mut out, &s.delimiter, &idx.value(si, oi)?, false),
+        (Target::Section, Some(si), _) => {
+            out.extend_from_slice(idx.section_type(si)?);
+            out.push(b'\n');
+        }
+        _ => return None,
+    }
+    if idx.poisoned() {
+        return None;
+    }
+    hit.used();
+    Some(out)
 }
 
 fn add(s: &mut Session, argv: &[Vec<u8>]) -> i32 {
