@@ -217,7 +217,8 @@ pub mod sandbox {
     use std::fs;
     use std::path::{Path, PathBuf};
 
-    /// A private directory (`$TMPDIR/ucix-fuzz-<name>-<pid>`) with `config/`
+    /// A private directory (`/dev/shm/ucix-fuzz-<name>-<pid>`, else under
+    /// `$TMPDIR`) with `config/`
     /// and `delta/`, and every `UCIX_*` path of this process pointed into it
     /// so nothing outside it is ever written.
     pub struct Sandbox {
@@ -229,7 +230,10 @@ pub mod sandbox {
 
     impl Sandbox {
         pub fn new(name: &str) -> Sandbox {
-            let root = std::env::temp_dir().join(format!("ucix-fuzz-{name}-{}", std::process::id()));
+            // tmpfs when there is one: commits fsync, which is slow on disk
+            let shm = Path::new("/dev/shm");
+            let tmp = if shm.is_dir() { shm.to_path_buf() } else { std::env::temp_dir() };
+            let root = tmp.join(format!("ucix-fuzz-{name}-{}", std::process::id()));
             let _ = fs::remove_dir_all(&root);
             fs::create_dir_all(&root).expect("create sandbox");
             let u = root.join("ucix");
