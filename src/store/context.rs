@@ -313,35 +313,67 @@ impl Context {
     }
 
     /// Applies the delta files of every delta-path directory to `p`. With
-    /// `flush`, truncates the savedir file when a line applied. Returns the
-    /// number of lines applied.
+    /// `flush`, truncates the savedir file when a line applied (its lock is
+    /// held from before it is read until then). Returns the number of lines
+    /// applied.
     pub fn load_deltas(&mut self, p: &mut Package, flush: bool) -> Result<usize> {
         if !p.has_delta {
             return Ok(0);
         }
+        let held = if flush { self.lock_saved(&p.name) } else { None };
+        let changes = self.replay_deltas(p, held.as_ref());
+        match held {
+            Some(f) => {
+                let r = if changes > 0 { f.set_len(0) } else { Ok(()) };
+                fsutil::unlock(&f);
+                r.map_err(io_err)?;
+            }
+            None if !flush => {
+                if let Some(Ok(f)) = fsutil::open_read_locked(path(&join(&self.savedir, &p.name))) {
+                    fsutil::unlock(&f);
+                }
+            }
+            None => {}
+        }
+        Ok(changes)
+    }
+
+    /// `<savedir>/<name>` opened read-write with an exclusive lock, if it is
+    /// a regular file.
+    fn lock_saved(&self, name: &[u8]) -> Option<File> {
+        let file = join(&self.savedir, name);
+        if !fsutil::is_regular(path(&file)) {
+            return None;
+        }
+        fsutil::open_write_locked(path(&file), false, 0o600).ok()
+    }
+
+    /// Replays the delta file of every delta-path directory on `p`, in
+    /// order; the savedir file is read through `held` when the caller holds
+    /// its lock. Returns the number of lines applied.
+    fn replay_deltas(&mut self, p: &mut Package, held: Option<&File>) -> usize {
         let keep = self.flags & FLAG_SAVED_DELTA != 0;
+        let save = join(&self.savedir, &p.name);
         let mut changes = 0;
         for dir in self.delta_path.clone() {
             let file = join(&dir, &p.name);
-            let Some(Ok(fh)) = fsutil::open_read_locked(path(&file)) else { continue };
             self.pctx = None;
-            let mut r = Stream::new(BufReader::new(&fh));
-            changes += delta::replay(p, &mut r, keep);
-            fsutil::unlock(&fh);
-            self.pctx = None;
-        }
-        let save = join(&self.savedir, &p.name);
-        if flush {
-            if let Ok(f) = fsutil::open_write_locked(path(&save), false, 0o600) {
-                if changes > 0 {
-                    f.set_len(0).map_err(io_err)?;
+            match held {
+                Some(h) if file == save => {
+                    let mut reader = BufReader::new(h);
+                    if reader.seek(SeekFrom::Start(0)).is_ok() {
+                        changes += delta::replay(p, &mut Stream::new(reader), keep);
+                    }
                 }
-                fsutil::unlock(&f);
+                _ => {
+                    let Some(Ok(fh)) = fsutil::open_read_locked(path(&file)) else { continue };
+                    changes += delta::replay(p, &mut Stream::new(BufReader::new(&fh)), keep);
+                    fsutil::unlock(&fh);
+                }
             }
-        } else if let Some(Ok(f)) = fsutil::open_read_locked(path(&save)) {
-            fsutil::unlock(&f);
+            self.pctx = None;
         }
-        Ok(changes)
+        changes
     }
 
     // ---- save / commit / revert ----
@@ -365,12 +397,17 @@ impl Context {
         let file = join(&self.savedir, &p.name);
         let mode = fsutil::mode_of(path(&join(&self.confdir, &p.name))).unwrap_or(0o600);
         let mut f = fsutil::open_write_locked(path(&file), true, mode).map_err(io_err)?;
-        f.seek(SeekFrom::End(0)).map_err(io_err)?;
+        let start = f.seek(SeekFrom::End(0)).map_err(io_err)?;
         let mut out = Vec::new();
         for d in &p.delta {
             delta::format_line(&mut out, &p.name, d);
         }
         let r = f.write_all(&out).and_then(|_| f.flush());
+        if r.is_err() {
+            // A short append (full disk) must not leave a partial line for
+            // the next change to be glued to.
+            let _ = f.set_len(start);
+        }
         fsutil::unlock(&f);
         r.map_err(io_err)?;
         p.delta.clear();
@@ -419,13 +456,33 @@ impl Context {
                 fresh.has_delta = true;
                 *p = fresh;
             }
-            if self.load_deltas(p, true)? == 0 {
+            // The savedir delta file stays locked from before it is read
+            // until it is truncated, after the new config is in place: a
+            // failed write (full disk, read-only directory) keeps the
+            // changes, and a concurrent save waits instead of being lost.
+            let held = self.lock_saved(&p.name);
+            if self.replay_deltas(p, held.as_ref()) == 0 {
+                if let Some(f) = &held {
+                    fsutil::unlock(f);
+                }
                 return Ok(());
             }
+            self.write_config(p, dir, target)?;
+            if let Some(f) = held {
+                let r = f.set_len(0);
+                fsutil::unlock(&f);
+                r.map_err(io_err)?;
+            }
+            return Ok(());
         }
+        self.write_config(p, dir, target)
+    }
+
+    /// Exports `p` over `target` (atomically, see [`write_replace`]).
+    fn write_config(&self, p: &Package, dir: &[u8], target: &[u8]) -> Result<()> {
         let mut text = Vec::new();
         write::export(&mut text, p, false, self.flags & FLAG_EXPORT_NAME != 0);
-        crate::store::context::write_replace(dir, &p.name, target, &text)
+        write_replace(dir, &p.name, target, &text)
     }
 
     /// Commits the package at `idx`; the re-read package moves to the end of
