@@ -154,6 +154,7 @@ done
 echo
 echo "==> fuzz summary (${seconds}s per target)"
 printf '%s\n' "${summary[@]}"
+echo "fuzz: $((${#selected[@]} - ${#failed[@]})) passed, ${#failed[@]} failed"
 if [ "${#failed[@]}" -gt 0 ]; then
     die "failing targets: ${failed[*]} (reproduce: fuzz/target/<triple>/release/<target> fuzz/artifacts/<target>/crash-…)"
 fi
