@@ -47,6 +47,8 @@ struct Case {
     args: Vec<Vec<u8>>,
     /// Without the usual `-c config -t delta -C ''`.
     raw: bool,
+    /// Run `ucix` (which runs every uci command as `uci` does) instead.
+    ucix: bool,
     stdin: Option<Vec<u8>>,
     status: i32,
     stdout: Vec<u8>,
@@ -68,6 +70,7 @@ fn case(name: &'static str) -> Case {
         symlinks: vec![],
         args: vec![],
         raw: false,
+        ucix: false,
         stdin: None,
         status: 0,
         stdout: vec![],
@@ -97,6 +100,10 @@ impl Case {
     }
     fn raw(mut self) -> Self {
         self.raw = true;
+        self
+    }
+    fn ucix(mut self) -> Self {
+        self.ucix = true;
         self
     }
     fn stdin(mut self, data: impl AsRef<[u8]>) -> Self {
@@ -431,6 +438,28 @@ fn cases() -> Vec<Case> {
             .status(1)
             .stderr("uci: I/O error\n")
             .writes("net.orig", Some(NET)),
+        // ---- the same through `ucix`, which runs uci commands as uci ----
+        case("ucix-garbage-config")
+            .ucix()
+            .file("config/net", b"\x7fELF\x02\x01\x01\x00\x00\x00garbage\n")
+            .args(&[b"show", b"net"])
+            .status(1)
+            .stderr("ucix: Parse error (invalid command) at line 0, byte 0\n"),
+        case("ucix-bad-tuple").ucix().file("config/net", NET).args(&[b"get", b"net.lan.proto.x"]).status(1).stderr("ucix: Parse error\n"),
+        case("ucix-import-garbage")
+            .ucix()
+            .file("config/net", NET)
+            .args(&[b"import", b"net"])
+            .stdin(garbage(8, 4096))
+            .status(1)
+            .parse_error("ucix: "),
+        case("ucix-savedir-is-a-file")
+            .ucix()
+            .file("config/net", NET)
+            .file("delta", b"x")
+            .args(&[b"set", b"net.lan.proto=dhcp"])
+            .status(1)
+            .stderr("ucix: I/O error\n"),
     ]
 }
 
@@ -497,11 +526,13 @@ fn run_case(c: &Case) -> Vec<String> {
     }
     args.extend(c.args.iter().cloned());
     let mut cmd = match &c.prologue {
+        None if c.ucix => env.ucix(),
         None => env.uci(),
         Some(p) => {
             let mut cmd = env.command(Path::new("/bin/sh"));
             let epilogue = c.epilogue.as_deref().unwrap_or(":");
-            cmd.arg("-c").arg(format!("set -e; {p}; set +e; uci \"$@\"; rc=$?; {epilogue}; exit $rc")).arg("sh");
+            let bin = if c.ucix { "ucix" } else { "uci" };
+            cmd.arg("-c").arg(format!("set -e; {p}; set +e; {bin} \"$@\"; rc=$?; {epilogue}; exit $rc")).arg("sh");
             cmd
         }
     };
