@@ -375,6 +375,12 @@ fn cases() -> Vec<Case> {
             .args(&[b"batch"])
             .stdin(b"get 'net.lan.proto\n")
             .stderr("uci: Parse error (EOF with unterminated ') at line 1, byte 19\n"),
+        case("input-file-is-a-directory")
+            .file("config/net", NET)
+            .dir("adir")
+            .args(&[b"-f", b"adir", b"import", b"net"])
+            .status(1)
+            .stderr("uci: I/O error\n"),
         case("input-file-missing")
             .file("config/net", NET)
             .args(&[b"-f", b"nosuch", b"import", b"net"])

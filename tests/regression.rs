@@ -78,3 +78,23 @@ fn failed_save_leaves_no_partial_line() {
     let r = run_with_stdin(&mut cmd, "set net.lan.ipaddr=10.0.0.1\nget net.lan.ipaddr\nget net.lan.proto\n");
     assert_eq!((r.stdout.as_str(), r.stderr.as_str()), ("10.0.0.1\nstatic\n", ""));
 }
+
+/// Found by the bad-input work: a read error on the input (here `-f` names
+/// a directory: open succeeds, read fails with EISDIR) was taken for the
+/// end of the input, so `uci -f <dir> import net` replaced the config with
+/// an empty package and exited 0. libuci's read loop waits for end of file,
+/// which a failing read never sets. A read error is now an I/O error and
+/// nothing is written; the same holds for delta files (load fails, commit
+/// and revert leave the file alone).
+#[test]
+fn unreadable_input_is_an_io_error_and_writes_nothing() {
+    let env = TestEnv::new("regression_unreadable_input");
+    env.write("config/net", NET);
+    std::fs::create_dir_all(env.root().join("adir")).unwrap();
+    for args in [&["-f", "adir", "import", "net"][..], &["-f", "adir", "import"], &["-m", "-f", "adir", "import", "net"]] {
+        let r = run(env.uci().args(["-c", "config", "-t", "delta", "-C", ""]).args(args));
+        assert_eq!((r.status, r.stdout.as_str(), r.stderr.as_str()), (1, "", "uci: I/O error\n"), "{args:?}");
+        assert_eq!(env.read("config/net"), NET, "{args:?}");
+        assert!(env.read_opt("delta/net").is_none(), "{args:?}");
+    }
+}

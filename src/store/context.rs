@@ -321,7 +321,7 @@ impl Context {
             return Ok(0);
         }
         let held = if flush { self.lock_saved(&p.name) } else { None };
-        let changes = self.replay_deltas(p, held.as_ref());
+        let changes = self.replay_deltas(p, held.as_ref())?;
         match held {
             Some(f) => {
                 let r = if changes > 0 { f.set_len(0) } else { Ok(()) };
@@ -350,30 +350,37 @@ impl Context {
 
     /// Replays the delta file of every delta-path directory on `p`, in
     /// order; the savedir file is read through `held` when the caller holds
-    /// its lock. Returns the number of lines applied.
-    fn replay_deltas(&mut self, p: &mut Package, held: Option<&File>) -> usize {
+    /// its lock. Returns the number of lines applied; a read error is an
+    /// I/O error (the rest of that file would be silently missing).
+    fn replay_deltas(&mut self, p: &mut Package, held: Option<&File>) -> Result<usize> {
         let keep = self.flags & FLAG_SAVED_DELTA != 0;
         let save = join(&self.savedir, &p.name);
         let mut changes = 0;
         for dir in self.delta_path.clone() {
             let file = join(&dir, &p.name);
             self.pctx = None;
-            match held {
+            let failed = match held {
                 Some(h) if file == save => {
                     let mut reader = BufReader::new(h);
-                    if reader.seek(SeekFrom::Start(0)).is_ok() {
-                        changes += delta::replay(p, &mut Stream::new(reader), keep);
-                    }
+                    reader.seek(SeekFrom::Start(0)).map_err(io_err)?;
+                    let mut r = Stream::new(reader);
+                    changes += delta::replay(p, &mut r, keep);
+                    r.failed()
                 }
                 _ => {
                     let Some(Ok(fh)) = fsutil::open_read_locked(path(&file)) else { continue };
-                    changes += delta::replay(p, &mut Stream::new(BufReader::new(&fh)), keep);
+                    let mut r = Stream::new(BufReader::new(&fh));
+                    changes += delta::replay(p, &mut r, keep);
                     fsutil::unlock(&fh);
+                    r.failed()
                 }
-            }
+            };
             self.pctx = None;
+            if failed {
+                return fail(ErrorCode::Io);
+            }
         }
-        changes
+        Ok(changes)
     }
 
     // ---- save / commit / revert ----
@@ -461,7 +468,7 @@ impl Context {
             // failed write (full disk, read-only directory) keeps the
             // changes, and a concurrent save waits instead of being lost.
             let held = self.lock_saved(&p.name);
-            if self.replay_deltas(p, held.as_ref()) == 0 {
+            if self.replay_deltas(p, held.as_ref())? == 0 {
                 if let Some(f) = &held {
                     fsutil::unlock(f);
                 }
@@ -515,7 +522,8 @@ impl Context {
         let Ok(mut f) = fsutil::open_write_locked(path(&file), false, 0o600) else { return };
         let parsed = {
             let mut r = Stream::new(BufReader::new(&f));
-            delta::parse_all(&mut r)
+            // a read error leaves the file as it is, like a line that fails to parse
+            delta::parse_all(&mut r).filter(|_| !r.failed())
         };
         if let Some(lines) = parsed {
             let mut out = Vec::new();
