@@ -157,8 +157,7 @@ pub mod shell {
     pub fn decode(out: &[u8]) -> Result<Vec<Call>, String> {
         let mut fields = out.split(|&c| c == 0);
         let mut calls = vec![];
-        loop {
-            let Some(kw) = fields.next() else { break };
+        while let Some(kw) = fields.next() {
             if kw.is_empty() {
                 // the final terminator
                 if fields.next().is_none() {
