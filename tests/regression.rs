@@ -98,3 +98,39 @@ fn unreadable_input_is_an_io_error_and_writes_nothing() {
         assert!(env.read_opt("delta/net").is_none(), "{args:?}");
     }
 }
+
+/// Found while reviewing the fix of `commit_write_failure_keeps_pending_changes`
+/// (the bad-input work): commit holds the savedir delta file locked while it
+/// reads every delta directory; the same file listed a second time under
+/// another spelling (`-p delta/`, or a symlink to the directory) was locked
+/// again through a new descriptor and commit waited for itself for ever.
+/// The held file is now recognised by device and inode.
+#[test]
+fn commit_with_the_savedir_listed_twice_does_not_hang() {
+    for (name, extra) in [("slash", "delta/"), ("symlink", "alias")] {
+        let env = TestEnv::new(&format!("regression_savedir_twice_{name}"));
+        env.write("config/net", NET);
+        env.write("delta/net", "net.lan.x='1'\n");
+        std::os::unix::fs::symlink("delta", env.root().join("alias")).unwrap();
+        let mut cmd = env.uci();
+        cmd.args(["-c", "config", "-C", "", "-p", extra, "-t", "delta", "commit", "net"]);
+        cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        // a hang detector, not a timing assertion: the commit takes milliseconds
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while child.try_wait().unwrap().is_none() {
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{name}: uci commit hung");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let r: common::Run = child.wait_with_output().unwrap().into();
+        assert_eq!((r.status, r.stderr.as_str()), (0, ""), "{name}");
+        // listed twice, the change is applied twice (as by the original); a
+        // plain option just gets the same value again
+        assert_eq!(env.read("config/net"), "\nconfig interface 'lan'\n\toption proto 'static'\n\toption x '1'\n\n", "{name}");
+        assert_eq!(env.read("delta/net"), "", "{name}");
+    }
+}

@@ -353,14 +353,20 @@ impl Context {
     /// its lock. Returns the number of lines applied; a read error is an
     /// I/O error (the rest of that file would be silently missing).
     fn replay_deltas(&mut self, p: &mut Package, held: Option<&File>) -> Result<usize> {
+        use std::os::unix::fs::MetadataExt;
         let keep = self.flags & FLAG_SAVED_DELTA != 0;
-        let save = join(&self.savedir, &p.name);
+        // The held file is recognised by identity, not by name: the same
+        // file may be listed under another spelling (`-p d/ -t d`), and a
+        // second lock on it from this process would wait for ever.
+        let id = |m: fs::Metadata| (m.dev(), m.ino());
+        let held_id = held.and_then(|h| h.metadata().ok()).map(id);
         let mut changes = 0;
         for dir in self.delta_path.clone() {
             let file = join(&dir, &p.name);
             self.pctx = None;
+            let is_held = held_id.is_some() && fs::metadata(path(&file)).ok().map(id) == held_id;
             let failed = match held {
-                Some(h) if file == save => {
+                Some(h) if is_held => {
                     let mut reader = BufReader::new(h);
                     reader.seek(SeekFrom::Start(0)).map_err(io_err)?;
                     let mut r = Stream::new(reader);
