@@ -124,6 +124,11 @@ failed=()
 summary=()
 for t in "${selected[@]}"; do
     work="$fuzz/target/corpus/$t"
+    if [ "$corpus_only" -eq 1 ]; then
+        # only what is committed: start from an empty working corpus
+        work="$fuzz/target/corpus-only/$t"
+        rm -rf "$work"
+    fi
     artifacts="$fuzz/artifacts/$t"
     log="$fuzz/target/logs/$t.log"
     mkdir -p "$work" "$artifacts" "$(dirname "$log")"

@@ -1,5 +1,5 @@
 //! `uci batch` input (cli.md §4.15) through the CLI's own session code:
-//! each input is the standard input of `uci -c <sandbox>/config -t
+//! each input is the standard input of `uci -q -c <sandbox>/config -t
 //! <sandbox>/delta -C '' batch`, run on fresh copies of two small packages.
 //!
 //! Inputs containing `/` are skipped: a `/` would let a fuzzed command name
@@ -41,6 +41,9 @@ fuzz_target!(|data: &[u8]| {
     sb.reset(&[("network", NETWORK), ("system", SYSTEM)]);
     let argv = vec![
         b"uci".to_vec(),
+        // quiet: every printed error adds a newline to libuci's process-global
+        // detail text (report.rs), which would grow for the whole fuzzing run
+        b"-q".to_vec(),
         b"-c".to_vec(),
         arg(&sb.confdir),
         b"-t".to_vec(),
