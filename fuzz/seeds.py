@@ -24,7 +24,7 @@ from pathlib import Path
 MAX_SIZE = 4096
 MAX_SIZE_TESTDATA = 65536
 MAX_PER_TARGET = 5000
-TARGETS = ["parse", "export_fixpoint", "delta", "tuple", "batch", "shell_eval"]
+TARGETS = ["parse", "export_fixpoint", "delta", "tuple", "batch", "shell_eval", "argv"]
 
 # Hand-written seeds for the shell target (mode byte 1: values split at NUL).
 SHELL_VALUES = [
@@ -87,6 +87,14 @@ def seeds_from_cases(cases: Path):
                 out["batch"].append(stdin)
             if b"import" in argv and stdin is not None:
                 out["parse"].append(stdin)
+            args = [a for a in argv if a is not None]
+            if len(args) == len(argv) and not any(b"{root}" in a or b"/" in a or b".." in a for a in args):
+                # without the -c/-t the harness adds
+                out["argv"].append(b"\x00".join(args))
+            elif len(args) == len(argv) and args[:4] == [b"-c", b"{root}/config", b"-t", b"{root}/delta"]:
+                rest = args[4:]
+                if rest and not any(b"/" in a or b".." in a or a == b"" for a in rest):
+                    out["argv"].append(b"\x00".join(rest))
             for a in argv:
                 if a is None or b"{root}" in a or a.startswith(b"-") or (b"." not in a and b"@" not in a):
                     continue

@@ -64,7 +64,7 @@ bin_dir() {
 # Extra libFuzzer flags per target.
 flags_for() {
     case "$1" in
-        batch) echo "-close_fd_mask=3" ;;  # commands print to stdout/stderr
+        batch|argv) echo "-close_fd_mask=3" ;;  # commands print to stdout/stderr
         *) echo "" ;;
     esac
 }
@@ -84,7 +84,7 @@ case "${1:-}" in
             mkdir -p "$fuzz/corpus/$t"
             # shellcheck disable=SC2046
             "$bins/$t" -merge=1 -max_len="$max_len" $(flags_for "$t") \
-                "$fuzz/corpus/$t" "$tmp/$t" >"$tmp/$t.log" 2>&1 \
+                "$fuzz/corpus/$t" "$tmp/$t" </dev/null >"$tmp/$t.log" 2>&1 \
                 || { tail -20 "$tmp/$t.log"; die "merge of $t failed"; }
             echo "$t: $(find "$fuzz/corpus/$t" -type f | wc -l) inputs kept"
         done
@@ -141,7 +141,7 @@ for t in "${selected[@]}"; do
     # shellcheck disable=SC2046
     "$bins/$t" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 \
         -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts/" \
-        $(flags_for "$t") "${dirs[@]}" >"$log" 2>&1 || status=$?
+        $(flags_for "$t") "${dirs[@]}" </dev/null >"$log" 2>&1 || status=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     secs=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
     corpus=$(find "$work" -type f | wc -l)

@@ -232,6 +232,18 @@ pub mod sandbox {
             // tmpfs when there is one: commits fsync, which is slow on disk
             let shm = Path::new("/dev/shm");
             let tmp = if shm.is_dir() { shm.to_path_buf() } else { std::env::temp_dir() };
+            // libFuzzer exits without dropping statics: remove the sandboxes
+            // of earlier runs whose process is gone
+            for e in fs::read_dir(&tmp).into_iter().flatten().flatten() {
+                let n = e.file_name();
+                let n = n.to_string_lossy();
+                let pid = n.strip_prefix("ucix-fuzz-").and_then(|r| r.rsplit('-').next());
+                if let Some(pid) = pid.filter(|p| p.bytes().all(|c| c.is_ascii_digit())) {
+                    if !Path::new("/proc").join(pid).exists() {
+                        let _ = fs::remove_dir_all(e.path());
+                    }
+                }
+            }
             let root = tmp.join(format!("ucix-fuzz-{name}-{}", std::process::id()));
             let _ = fs::remove_dir_all(&root);
             fs::create_dir_all(&root).expect("create sandbox");
