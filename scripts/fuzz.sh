@@ -156,6 +156,11 @@ for t in "${selected[@]}"; do
     summary+=("$line")
 done
 
+# sandboxes of the targets (libFuzzer exits without removing them)
+for d in /dev/shm/ucix-fuzz-* "${TMPDIR:-/tmp}"/ucix-fuzz-*; do
+    [ -d "$d" ] && [ ! -d "/proc/${d##*-}" ] && rm -rf "$d"
+done
+
 echo
 echo "==> fuzz summary (${seconds}s per target)"
 printf '%s\n' "${summary[@]}"
