@@ -5,6 +5,8 @@
 #   2. cargo build --release --workspace   (uci, ucix, libuci.so, libucix_lua.so)
 #   3. cargo test  --release --workspace   (unit tests, integration tests and the
 #      CLI / C API / Lua conformance runs against the release artifacts)
+#   4. scripts/fuzz.sh --corpus-only 5     (each fuzz target for 5 seconds on
+#      the committed corpus; FUZZ_SECONDS changes the time)
 # Extra arguments go to `cargo test` (e.g. `scripts/test.sh -- --nocapture`).
 set -euo pipefail
 
@@ -28,6 +30,11 @@ have python3 || missing+=(python3)
 have nm || missing+=(binutils)
 have md5sum || missing+=(coreutils)
 have setpriv || missing+=(util-linux)
+# tests/shell_safety.rs evaluates export output in dash and BusyBox ash
+[ -x /bin/dash ] || [ -x /usr/bin/dash ] || missing+=(dash)
+have busybox || missing+=(busybox)
+# the fuzz targets (scripts/fuzz.sh) build libFuzzer, which is C++
+have g++ || missing+=(g++)
 
 if [ "${#missing[@]}" -gt 0 ]; then
     log "installing missing system packages: ${missing[*]}"
@@ -41,7 +48,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
         apt-get install -y --no-install-recommends "${missing[@]}"
 else
-    log "system packages present (lua5.1, liblua5.1-0-dev, valgrind, unshare, setpriv, gcc, nm, md5sum, pkg-config, python3)"
+    log "system packages present (lua5.1, liblua5.1-0-dev, valgrind, unshare, setpriv, gcc, g++, nm, md5sum, pkg-config, python3, dash, busybox)"
 fi
 
 # --- 2. toolchain ------------------------------------------------------------
@@ -69,3 +76,11 @@ log "cargo test --release --workspace --no-fail-fast"
 start=$SECONDS
 cargo test --release --workspace --no-fail-fast "$@"
 log "all tests passed ($((SECONDS - start))s of cargo test)"
+
+# --- 4. fuzz smoke run ---------------------------------------------------------
+# Every fuzz target for a few seconds on the committed corpus (fuzz/corpus):
+# catches a target that no longer builds or an input that crashes again.
+log "scripts/fuzz.sh --corpus-only ${FUZZ_SECONDS:-5}"
+start=$SECONDS
+scripts/fuzz.sh --corpus-only "${FUZZ_SECONDS:-5}"
+log "fuzz smoke run passed ($((SECONDS - start))s)"

@@ -353,7 +353,8 @@ impl Context {
     /// Applies the delta files of every delta-path directory to `p`. With
     /// `flush`, truncates the savedir file when a line applied (holding its
     /// exclusive lock from the read to the truncation, so that no change
-    /// saved in between is lost). Returns the number of lines applied.
+    /// saved in between is lost). Returns the number of lines applied; a read
+    /// error is an I/O error (the rest of that file would be silently lost).
     pub fn load_deltas(&mut self, p: &mut Package, flush: bool) -> Result<usize> {
         if !p.has_delta {
             return Ok(0);
@@ -365,16 +366,15 @@ impl Context {
                 Some(f) => Some(fsutil::read_all(f).map_err(io_err)?),
                 None => None,
             };
-            let changes = self.replay_delta_files(p, saved.as_deref().map(Some));
+            let changes = self.replay_delta_files(p, saved.as_deref().map(Some))?;
             if let Some(f) = held {
-                if changes > 0 {
-                    f.set_len(0).map_err(io_err)?;
-                }
+                let r = if changes > 0 { f.set_len(0) } else { Ok(()) };
                 fsutil::unlock(&f);
+                r.map_err(io_err)?;
             }
             return Ok(changes);
         }
-        let changes = self.replay_delta_files(p, None);
+        let changes = self.replay_delta_files(p, None)?;
         if let Some(Ok(f)) = fsutil::open_read_locked(path(&save)) {
             fsutil::unlock(&f);
         }
@@ -384,30 +384,40 @@ impl Context {
     /// Replays the delta files of every delta-path directory onto `p`, in
     /// order (file-format.md §9.2). `saved`, when given, is the content of
     /// the savedir file as already read by a caller holding its lock
-    /// (`Some(None)`: the caller found no savedir file). Returns the number
-    /// of lines applied.
-    pub fn replay_delta_files(&mut self, p: &mut Package, saved: Option<Option<&[u8]>>) -> usize {
+    /// (`Some(None)`: the caller found no savedir file). That file is
+    /// recognised by identity, not by name: it may be listed under another
+    /// spelling (`-p d/ -t d`), and a second lock on it from this process
+    /// would wait for ever. Returns the number of lines applied.
+    pub fn replay_delta_files(&mut self, p: &mut Package, saved: Option<Option<&[u8]>>) -> Result<usize> {
+        use std::os::unix::fs::MetadataExt;
+        let id = |f: &[u8]| fs::metadata(path(f)).ok().map(|m| (m.dev(), m.ino()));
+        let saved_id = saved.and_then(|_| id(&join(&self.savedir, &p.name)));
         let keep = self.flags & FLAG_SAVED_DELTA != 0;
         let mut changes = 0;
         for dir in self.delta_path.clone() {
             self.pctx = None;
+            let file = join(&dir, &p.name);
+            let is_saved = saved.is_some() && (dir == self.savedir || (saved_id.is_some() && id(&file) == saved_id));
             match saved {
-                Some(content) if dir == self.savedir => {
+                Some(content) if is_saved => {
                     if let Some(bytes) = content {
                         changes += delta::replay(p, &mut Stream::from_bytes(bytes), keep);
                     }
                 }
                 _ => {
-                    let file = join(&dir, &p.name);
                     let Some(Ok(fh)) = fsutil::open_read_locked(path(&file)) else { continue };
                     let mut r = Stream::new(crate::cache::Tap::new(&fh, BufReader::new(&fh)));
                     changes += delta::replay(p, &mut r, keep);
                     fsutil::unlock(&fh);
+                    if r.failed() {
+                        self.pctx = None;
+                        return fail(ErrorCode::Io);
+                    }
                 }
             }
             self.pctx = None;
         }
-        changes
+        Ok(changes)
     }
 
     // ---- save / commit / revert ----
@@ -431,12 +441,17 @@ impl Context {
         let file = join(&self.savedir, &p.name);
         let mode = fsutil::mode_of(path(&join(&self.confdir, &p.name))).unwrap_or(0o600);
         let mut f = fsutil::open_write_locked(path(&file), true, mode).map_err(io_err)?;
-        f.seek(SeekFrom::End(0)).map_err(io_err)?;
+        let start = f.seek(SeekFrom::End(0)).map_err(io_err)?;
         let mut out = Vec::new();
         for d in &p.delta {
             delta::format_line(&mut out, &p.name, d);
         }
         let r = f.write_all(&out).and_then(|_| f.flush());
+        if r.is_err() {
+            // A short append (full disk) must not leave a partial line for
+            // the next change to be glued to.
+            let _ = f.set_len(start);
+        }
         fsutil::unlock(&f);
         r.map_err(io_err)?;
         p.delta.clear();
@@ -503,7 +518,8 @@ impl Context {
         let Ok(mut f) = fsutil::open_write_locked(path(&file), false, 0o600) else { return };
         let parsed = {
             let mut r = Stream::new(BufReader::new(&f));
-            delta::parse_all(&mut r)
+            // a read error leaves the file as it is, like a line that fails to parse
+            delta::parse_all(&mut r).filter(|_| !r.failed())
         };
         if let Some(lines) = parsed {
             let mut out = Vec::new();

@@ -99,6 +99,9 @@ impl Importer<'_, '_> {
                 }
             }
         }
+        if self.r.failed() {
+            return Err(Error(ErrorCode::Io));
+        }
         if self.cur.is_none() && self.name.is_some() {
             self.switch_package()?;
         }

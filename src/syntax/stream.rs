@@ -7,20 +7,28 @@ use std::io::{BufRead, ErrorKind};
 pub struct Stream<'a> {
     inner: Box<dyn BufRead + 'a>,
     eof: bool,
+    failed: bool,
 }
 
 impl<'a> Stream<'a> {
     pub fn new(inner: impl BufRead + 'a) -> Self {
-        Stream { inner: Box::new(inner), eof: false }
+        Stream { inner: Box::new(inner), eof: false, failed: false }
     }
 
     pub fn from_bytes(data: &'a [u8]) -> Self {
         Stream::new(data)
     }
 
-    /// `feof`: true once a read hit the end of the input.
+    /// `feof`: true once a read hit the end of the input (or failed).
     pub fn eof(&self) -> bool {
         self.eof
+    }
+
+    /// `ferror`: true once a read failed (the input then ends there). A
+    /// reader must not take what it got for the whole input: libuci would
+    /// spin on such a stream, a truncated parse could be written back.
+    pub fn failed(&self) -> bool {
+        self.failed
     }
 
     /// `fgets(buf, max + 1, f)`: appends up to `max` bytes to `out`, stopping
@@ -33,6 +41,7 @@ impl<'a> Stream<'a> {
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                 Err(_) => {
                     self.eof = true;
+                    self.failed = true;
                     break;
                 }
             };

@@ -261,7 +261,7 @@ pub fn run(ctx: &mut Context, sources: Vec<Source<'_>>, want_pkgs: bool) -> Resu
                         p.delta = Some((f, DeltaMark::of(abs, &bytes)));
                         saved = Some(bytes);
                     }
-                    let changes = ctx.replay_delta_files(pkg, Some(saved.as_deref()));
+                    let changes = ctx.replay_delta_files(pkg, Some(saved.as_deref())).map_err(Failure::from)?;
                     if changes == 0 {
                         continue;
                     }
