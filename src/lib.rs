@@ -14,6 +14,7 @@
 //! let dir = tempfile::tempdir().unwrap();
 //! # // commits record history under UCIX_STATE_DIR (default /var/lib/ucix)
 //! # std::env::set_var("UCIX_STATE_DIR", dir.path().join("state"));
+//! # std::env::set_var("UCIX_CACHE_DIR", dir.path().join("cache"));
 //! let conf = dir.path().join("config");
 //! std::fs::create_dir(&conf).unwrap();
 //! std::fs::write(conf.join("net"), "config interface 'lan'\n\toption proto 'static'\n").unwrap();

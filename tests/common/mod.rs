@@ -39,6 +39,29 @@ const HIDE_VAR_RUN_UCI: &str = "if [ -d /var/run/uci ]; then mount -t tmpfs tmpf
 // locations
 // ---------------------------------------------------------------------------
 
+/// Points every `UCIX_*` system location of *this* test process (which may
+/// call the core in-process: loads write cache indexes, commits record
+/// history) into a per-process directory under `CARGO_TARGET_TMPDIR`, unless
+/// the variable is already set. Called by [`TestEnv::new`] and
+/// [`shared_dir`], so tests never write to the host's `/var` or `/etc`.
+pub fn isolate_process_env() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        let base = target_tmpdir().join(format!("process-{}", std::process::id()));
+        for (var, sub) in [
+            ("UCIX_STATE_DIR", "state"),
+            ("UCIX_CACHE_DIR", "cache"),
+            ("UCIX_HOOKS_DIR", "hooks.d"),
+            ("UCIX_CONFIG_MD5", "config.md5"),
+            ("UCIX_UBUS_SOCKET", "ubus.sock"),
+        ] {
+            if std::env::var_os(var).is_none() {
+                std::env::set_var(var, base.join(sub));
+            }
+        }
+    });
+}
+
 /// The root crate's directory (the repository root).
 pub fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -77,6 +100,7 @@ pub fn conformance_dir() -> PathBuf {
 /// `<CARGO_MANIFEST_DIR>/../shared`. Returns `None`, after printing
 /// `skipped: ../shared not found (...)`, when it is not a directory.
 pub fn shared_dir() -> Option<PathBuf> {
+    isolate_process_env();
     let (path, origin) = match std::env::var_os("UCIX_SHARED") {
         Some(p) if !p.is_empty() => (PathBuf::from(p), "UCIX_SHARED"),
         _ => (manifest_dir().join("..").join("shared"), "default location"),
@@ -248,6 +272,7 @@ impl TestEnv {
     /// Creates a fresh directory; `name` (usually the test's name) becomes
     /// part of its path, with characters other than `[A-Za-z0-9_-]` replaced.
     pub fn new(name: &str) -> TestEnv {
+        isolate_process_env();
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let clean: String = name
             .chars()
