@@ -138,28 +138,6 @@ pub fn set(p: &mut Package, ptr: &mut Ptr, internal: bool) -> Result<Effect> {
     Ok(effect)
 }
 
-/// `sscanf(value, "%d")`: `None` when no number could be read.
-fn scan_int(v: &[u8]) -> Option<i64> {
-    let mut i = 0;
-    while i < v.len() && crate::syntax::is_space(v[i]) {
-        i += 1;
-    }
-    let mut neg = false;
-    if i < v.len() && (v[i] == b'+' || v[i] == b'-') {
-        neg = v[i] == b'-';
-        i += 1;
-    }
-    let ds = i;
-    let mut n: i64 = 0;
-    while i < v.len() && v[i].is_ascii_digit() {
-        n = (n * 10 + (v[i] - b'0') as i64).min(i64::from(i32::MAX) + 1);
-        i += 1;
-    }
-    if i == ds {
-        return None;
-    }
-    Some(if neg { -n } else { n })
-}
 
 /// Outcome of [`delete`] when a list index could not be parsed: libuci
 /// returns a bare 1 without setting an error.
@@ -182,7 +160,9 @@ pub fn delete_ex(p: &mut Package, ptr: &mut Ptr, internal: bool) -> Result<Optio
     if let Some(oi) = ptr.o {
         let is_list = p.sections[si].options[oi].value.is_list();
         if let (true, Some(v)) = (is_list, ptr.value.clone().filter(|v| !v.is_empty())) {
-            let Some(index) = scan_int(&v) else { return Ok(None) };
+            let Ok(index) = crate::syntax::cnum::sscanf_int(&v) else { return Ok(None) };
+            // sscanf's EOF (only whitespace) leaves the index unset in libuci; nothing matches here.
+            let index = index.unwrap_or(-1);
             let mut removed = false;
             if let Value::List(items) = &mut p.sections[si].options[oi].value {
                 if index >= 0 && (index as usize) < items.len() {

@@ -167,33 +167,7 @@ pub fn parse_line(pctx: &mut Pctx, r: &mut Stream<'_>) -> Result<Parsed> {
     })
 }
 
-/// `strtoul(s, NULL, 10)` truncated to `int`, as reorder positions are read.
-pub fn strtoul_int(s: &[u8]) -> i32 {
-    let mut i = 0;
-    while i < s.len() && crate::syntax::is_space(s[i]) {
-        i += 1;
-    }
-    let mut neg = false;
-    if i < s.len() && (s[i] == b'+' || s[i] == b'-') {
-        neg = s[i] == b'-';
-        i += 1;
-    }
-    let mut v: u64 = 0;
-    let mut overflow = false;
-    while i < s.len() && s[i].is_ascii_digit() {
-        match v.checked_mul(10).and_then(|x| x.checked_add((s[i] - b'0') as u64)) {
-            Some(x) => v = x,
-            None => overflow = true,
-        }
-        i += 1;
-    }
-    if overflow {
-        v = u64::MAX;
-    } else if neg {
-        v = v.wrapping_neg();
-    }
-    v as u32 as i32
-}
+pub use crate::syntax::cnum::strtoul_int;
 
 /// Replays one change on `p` (§9.2 step 5), as an internal call.
 pub fn apply(p: &mut Package, d: &Delta) -> Result<()> {
@@ -319,13 +293,5 @@ mod tests {
         format_change(&mut out, b"n", &Delta::new(Cmd::ListDel, b"lan", Some(b"l"), Some(b"y")));
         format_change(&mut out, b"n", &Delta::new(Cmd::Add, b"cfg01", None, Some(b"t")));
         assert_eq!(out, b"n.lan.a='it'\\''s'\n-n.lan.l\nn.lan.l+='x'\nn.lan.l-='y'\nn.cfg01='t'\n");
-    }
-
-    #[test]
-    fn positions() {
-        assert_eq!(strtoul_int(b"-1"), -1);
-        assert_eq!(strtoul_int(b"4294967297"), 1);
-        assert_eq!(strtoul_int(b"x"), 0);
-        assert_eq!(strtoul_int(b"2.5"), 2);
     }
 }

@@ -139,31 +139,6 @@ impl Ptr {
     }
 }
 
-/// `strtol(s, &end, 10)` that must consume everything (empty means 0).
-fn parse_index(s: &[u8]) -> Option<i64> {
-    if s.is_empty() {
-        return Some(0);
-    }
-    let mut i = 0;
-    while i < s.len() && crate::syntax::is_space(s[i]) {
-        i += 1;
-    }
-    let mut neg = false;
-    if i < s.len() && (s[i] == b'+' || s[i] == b'-') {
-        neg = s[i] == b'-';
-        i += 1;
-    }
-    let ds = i;
-    let mut v: i64 = 0;
-    while i < s.len() && s[i].is_ascii_digit() {
-        v = v.saturating_mul(10).saturating_add((s[i] - b'0') as i64);
-        i += 1;
-    }
-    if i == ds || i != s.len() {
-        return None;
-    }
-    Some(if neg { -v } else { v })
-}
 
 /// Splits `@type[n]` into type and index; `None` when malformed.
 pub fn parse_extended(section: &[u8]) -> Option<(&[u8], i64)> {
@@ -177,7 +152,7 @@ pub fn parse_extended(section: &[u8]) -> Option<(&[u8], i64)> {
     if !stype.is_empty() && !valid_type(stype) {
         return None;
     }
-    Some((stype, parse_index(&idx[..rb])?))
+    Some((stype, crate::syntax::cnum::strtol_whole(&idx[..rb])?))
 }
 
 /// What [`resolve`] reads from a package: implemented by [`Package`] and by

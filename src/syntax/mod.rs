@@ -8,6 +8,7 @@
 //!   `list`) and their semantics, building [`crate::model::Package`]s.
 #![forbid(unsafe_code)]
 
+pub mod cnum;
 pub mod statement;
 pub mod stream;
 pub mod tokenizer;

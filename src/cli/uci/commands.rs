@@ -184,15 +184,6 @@ fn show_changes(s: &mut Session, idx: usize) {
     let _ = s.out.write_all(&out);
 }
 
-fn sscanf_int_ok(v: &[u8]) -> bool {
-    let t: Vec<u8> = v.iter().copied().skip_while(|c| crate::syntax::is_space(*c)).collect();
-    if t.is_empty() {
-        // sscanf returns EOF, which is not 0: the value passes.
-        return true;
-    }
-    let t = t.strip_prefix(b"-").or_else(|| t.strip_prefix(b"+")).unwrap_or(&t);
-    t.first().is_some_and(u8::is_ascii_digit)
-}
 
 fn section_cmd(s: &mut Session, cmd: C, argv: &[Vec<u8>]) -> i32 {
     if argv.len() != 2 {
@@ -254,7 +245,7 @@ fn section_cmd(s: &mut Session, cmd: C, argv: &[Vec<u8>]) -> i32 {
         }
         C::Del => {
             if let Some(v) = &ptr.value {
-                if !sscanf_int_ok(v) {
+                if crate::syntax::cnum::sscanf_int(v).is_err() {
                     return 1;
                 }
             }
