@@ -187,6 +187,11 @@ def seeds_from_testdata(testdata: Path):
             out["parse"].append(data)
             out["export_fixpoint"].append(data)
             out["shell_eval"].append(b"\x00" + data)
+            out["cache_roundtrip"].append(data)
+            out["cache_index"].append(b"\x06" + data)
+            if b"\0" not in data:
+                # imported as package `fuzz` (single), no script
+                out["capi"].append(b"\x03" + data)
     return out
 
 
