@@ -2,23 +2,22 @@
 //! written as an index and read back, answers every lookup exactly like
 //! the package.
 //!
-//! Input: `<config text>` or `<config text>\n%%\n<delta file>`.
-//! 1. In memory: the text parsed non-strictly as package `network`, the delta
-//!    replayed with the changes kept (`saved_delta`, as `uci changes` shows
-//!    them), encoded by `cache::encode`, opened by `Index::from_bytes`:
+//! Input: `<config text>` or `<config text>\n%%\n<delta file>`, for the
+//! package `network` (as in the `delta` target, whose corpus serves here
+//! too).
+//! 1. In memory: the text parsed non-strictly, the delta replayed with the
+//!    changes kept (`saved_delta`, what `uci changes` shows), encoded by
+//!    `cache::encode`, opened by `Index::from_bytes`:
 //!    `cache::assert_answers_like` (the whole package read back, each
 //!    section and option read in place, every tuple of `cache::tuples`
 //!    resolved by `lookup::resolve` on both).
-//!    (The package is called `network`, as in the `delta` target, so its
-//!    corpus serves here too.)
-//! 2. Through the store, as `uci` uses it: the text and the delta written to
-//!    `<sandbox>/config/network` and `<sandbox>/delta/network`; a strict load by a
-//!    fresh `Context` (a cache miss, which records the index), then a second
-//!    load by another fresh `Context` must be answered by the index
-//!    (`cache::status` is valid before it, `stats` counts the hit) with the
-//!    same package, and
-//!    `cache::open` gives an index that answers like it. A strict load that
-//!    fails writes no index.
+//! 2. Through the store, as `uci` uses it: the text and the delta written
+//!    to `<sandbox>/config/network` and `<sandbox>/delta/network`; a strict
+//!    load by a fresh `Context` (a cache miss, which records the index);
+//!    `cache::status` then says the index is valid, `cache::open` gives an
+//!    index that answers like the loaded package, and a second load by
+//!    another fresh `Context` is a hit (counted by `cache::stats`) with the
+//!    same package. A strict load that fails writes no index.
 #![no_main]
 
 use std::os::unix::ffi::OsStrExt;

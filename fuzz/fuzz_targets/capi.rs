@@ -16,7 +16,10 @@
 //!   `load <name>`, `changes`; any other word is looked up as a tuple. Each
 //!   tuple goes to `uci_lookup_ptr` (a fresh copy each time, as the CLI
 //!   does) and the operation is run on the result; with mode bit 5 it is
-//!   split by `uci_parse_ptr` instead and the operation looks it up itself.
+//!   split by `uci_parse_ptr` instead and the operation looks it up itself;
+//!   with bit 7 the operation gets a ptr filled as C programs fill one by
+//!   hand (`.p`, `.s`, `.o` from the lookup, the option name, the value, no
+//!   flags).
 //! * Mode bit 2 clears `UCI_FLAG_STRICT`, bit 3 sets `UCI_FLAG_EXPORT_NAME`,
 //!   bit 4 saves and commits every package at the end, bit 6 makes
 //!   `commit` overwrite.
@@ -82,6 +85,7 @@ struct Api {
     ctx: *mut uci_context,
     flags_overwrite: bool,
     use_parse_ptr: bool,
+    by_object: bool,
 }
 
 /// Walks the list at `head`: every node's neighbours point back to it.
@@ -312,6 +316,18 @@ impl Api {
                     if r != UCI_OK {
                         return;
                     }
+                    if self.by_object && !self.use_parse_ptr {
+                        // as C programs fill it: the objects found, the names
+                        // of what was not, the value; no lookup flags
+                        let mut q: uci_ptr = core::mem::zeroed();
+                        q.p = p.p;
+                        q.s = p.s;
+                        q.o = p.o;
+                        q.section = if p.s.is_null() { p.section } else { ptr::null() };
+                        q.option = p.option;
+                        q.value = p.value;
+                        p = q;
+                    }
                     let r = match &cmd.to_ascii_lowercase()[..] {
                         b"set" => uci_set(ctx, &mut p),
                         b"add_list" => uci_add_list(ctx, &mut p),
@@ -321,6 +337,17 @@ impl Api {
                         _ => uci_revert(ctx, &mut p),
                     };
                     assert_ne!(r, UCI_ERR_UNKNOWN, "the shim's panic guard caught something");
+                    if r == UCI_OK && matches!(&cmd.to_ascii_lowercase()[..], b"set" | b"add_list" | b"del_list" | b"rename") {
+                        // what the edit left in the ptr is live
+                        if !p.o.is_null() {
+                            assert!(ptr::eq((*p.o).section, p.s), "ptr->o is an option of ptr->s");
+                            bytes((*p.o).e.name).expect("option name");
+                        }
+                        if !p.s.is_null() {
+                            bytes((*p.s).e.name).expect("section name");
+                            bytes((*p.s).type_).expect("section type");
+                        }
+                    }
                 }
                 b"reorder" => {
                     let (r, p, _buf) = self.resolve(arg, false);
@@ -438,7 +465,7 @@ fuzz_target!(|data: &[u8]| {
 
     let ctx = uci_alloc_context();
     assert!(!ctx.is_null());
-    let api = Api { ctx, flags_overwrite: mode & 0x40 != 0, use_parse_ptr: mode & 0x20 != 0 };
+    let api = Api { ctx, flags_overwrite: mode & 0x40 != 0, use_parse_ptr: mode & 0x20 != 0, by_object: mode & 0x80 != 0 };
     // SAFETY: `ctx` is live until uci_free_context; the path element names
     // are malloc'ed strings the shim frees with free().
     unsafe {
