@@ -176,7 +176,9 @@ fn crafted_cache_index_counts_are_refused() {
     let text = "config interface 'lan'\n\tlist dns '1.1.1.1'\n\tlist dns '8.8.8.8'\n\
                 config interface 'wan'\n\toption proto 'dhcp'\n\toption mtu '1400'\n";
     let args = ["-c", "config", "-t", "delta", "-C", ""];
-    let cases: [(&str, Table, usize, usize, u32, &[&str]); 4] = [
+    // (name, table, record, field offset, new value, the command compared)
+    type Case = (&'static str, Table, usize, usize, u32, &'static [&'static str]);
+    let cases: [Case; 4] = [
         ("items", Table::Options, 0, 16, 0xffff_fff0, &["get", "net.lan.dns"]),
         ("items-show", Table::Options, 0, 16, 0xffff_fff0, &["show", "net"]),
         ("options", Table::Sections, 1, 16, 0xffff_fff0, &["show", "net"]),
