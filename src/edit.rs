@@ -86,9 +86,7 @@ pub fn set(p: &mut Package, ptr: &mut Ptr, internal: bool) -> Result<Effect> {
         if !ptr.complete() {
             return Ok(Effect::None);
         }
-        // the delete is as internal as the set (libuci passes its
-        // context's internal flag on): a replayed delta line records nothing
-        return delete(p, ptr, internal);
+        return delete(p, ptr, false);
     }
     let section = ptr.section.clone().unwrap_or_default();
     let effect = if let Some(opt) = ptr.option.clone() {

@@ -198,34 +198,3 @@ fn crafted_cache_index_counts_are_refused() {
         assert_eq!((got.status, got.stdout.as_str(), got.stderr.as_str()), (0, want.stdout.as_str(), ""), "{name}");
     }
 }
-
-/// Found by the `cache_roundtrip` fuzz target (a strict load recorded no
-/// index for `<config>\n%%\nnetwork.lan.ipaddr=''`): replaying a delta line
-/// that sets an existing option to the empty value (a delete, file-format.md
-/// §9.2) recorded the delete as a new pending change, as if the user had
-/// made it. The load then had unsaved changes, so no cache index was
-/// written, and the next `uci set` appended a second `-network.lan.ipaddr`
-/// line to the delta file (libuci's replay is internal throughout, its
-/// nested delete included).
-#[test]
-fn replayed_empty_value_records_no_new_change() {
-    let env = TestEnv::new("regression_replayed_empty_value");
-    env.write("config/net", "config interface 'lan'\n\toption proto 'static'\n\toption ipaddr '10.0.0.1'\n");
-    env.write("delta/net", "net.lan.ipaddr=''\n");
-    let args = ["-c", "config", "-t", "delta", "-C", ""];
-    let r = run(env.uci().args(args).args(["set", "net.lan.x=1"]));
-    assert_eq!((r.status, r.stderr.as_str()), (0, ""));
-    assert_eq!(env.read("delta/net"), "net.lan.ipaddr=''\nnet.lan.x='1'\n");
-    let r = run(env.uci().args(args).args(["changes", "net"]));
-    assert_eq!(r.stdout, "net.lan.ipaddr=''\nnet.lan.x='1'\n");
-    // the load had nothing unsaved, so it was recorded in the cache
-    let r = run(env.ucix().args(args).args(["cache", "status", "net"]));
-    assert!(r.stdout.contains("net: fresh"), "{}", r.stdout);
-    let r = run(env.uci().args(args).args(["commit", "net"]));
-    assert_eq!((r.status, r.stderr.as_str()), (0, ""));
-    assert_eq!(env.read("config/net"), "\nconfig interface 'lan'\n\toption proto 'static'\n\toption x '1'\n\n");
-    // and a user's empty set still is a change of its own
-    let r = run(env.uci().args(args).args(["set", "net.lan.proto="]));
-    assert_eq!((r.status, r.stderr.as_str()), (0, ""));
-    assert_eq!(env.read("delta/net"), "-net.lan.proto\n");
-}
