@@ -8,6 +8,11 @@
         config files from ../shared/testdata (real-world, invalid), built at
         run time by scripts/fuzz.sh and never committed.
 
+With UCI_BIN set to a built `uci`, the `cache_index` seeds also hold index
+files written by the cache writer (`uci show` of each config, with every
+UCIX_* location in a temporary directory), each as is, with one byte
+flipped and truncated at a few lengths.
+
 Writes OUT_DIR/<target>/<sha1 of the seed>; at most MAX_SIZE bytes per seed
 (MAX_SIZE_TESTDATA for testdata; the fuzzer truncates to its -max_len).
 Only the Python standard library is used.
@@ -18,13 +23,18 @@ import hashlib
 import json
 import os
 import re
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 MAX_SIZE = 4096
 MAX_SIZE_TESTDATA = 65536
 MAX_PER_TARGET = 5000
-TARGETS = ["parse", "export_fixpoint", "delta", "tuple", "batch", "shell_eval", "argv"]
+# cache_index gets config seeds and index files (see index_seeds)
+MAX_FOR = {"cache_index": 10000}
+TARGETS = ["parse", "export_fixpoint", "delta", "tuple", "batch", "shell_eval", "argv",
+           "cache_index", "cache_roundtrip", "capi"]
 
 # Hand-written seeds for the shell target (mode byte 1: values split at NUL).
 SHELL_VALUES = [
@@ -71,6 +81,9 @@ def seeds_from_cases(cases: Path):
             out["parse"].append(data)
             out["export_fixpoint"].append(data)
             out["shell_eval"].append(b"\x00" + data)
+            out["cache_roundtrip"].append(data)
+            # written by the cache writer, opened from the file
+            out["cache_index"].append(b"\x06" + data)
         for name, data in deltas.items():
             if name != "network":
                 data = re.sub(rb"(^|\n)([-+@^|~]?)" + re.escape(name.encode()) + rb"\.",
@@ -80,6 +93,8 @@ def seeds_from_cases(cases: Path):
                 out["delta"].append(data)
             else:
                 out["delta"].append(conf + b"\n%%\n" + data)
+                out["cache_roundtrip"].append(conf + b"\n%%\n" + data)
+        script = []
         for step in case.get("steps", []):
             argv = [blob(a) for a in step.get("argv", [])]
             stdin = blob(step.get("stdin"))
@@ -95,13 +110,70 @@ def seeds_from_cases(cases: Path):
                 rest = args[4:]
                 if rest and not any(b"/" in a or b".." in a or a == b"" for a in rest):
                     out["argv"].append(b"\x00".join(rest))
+                if rest and not rest[0].startswith(b"-") and rest[0] != b"batch" and not any(b"/" in a or b"\0" in a for a in rest):
+                    script.append(b" ".join(batch_word(a) for a in rest))
+            if b"batch" in argv and stdin is not None and b"/" not in stdin and b"\0" not in stdin:
+                script.append(stdin.rstrip(b"\n"))
             for a in argv:
                 if a is None or b"{root}" in a or a.startswith(b"-") or (b"." not in a and b"@" not in a):
                     continue
                 out["tuple"].append(a)
+        if script:
+            # the case's configs as one stream of packages, its commands as
+            # a script (the capi target reads it with uci_parse_argument)
+            stream = b"".join(b"package " + n.encode() + b"\n" + c + b"\n"
+                              for n, c in sorted(configs.items())
+                              if re.fullmatch(r"[A-Za-z0-9_]+", n) and b"\0" not in c)
+            out["capi"].append(b"\x00" + stream + b"\x00" + b"\n".join(script) + b"\n")
     for v in SHELL_VALUES:
         out["shell_eval"].append(b"\x01" + v + b"\x00" + v)
     out["shell_eval"].append(b"\x01" + b"\x00".join(SHELL_VALUES))
+    return out
+
+
+def batch_word(a: bytes) -> bytes:
+    """`a` as one word of a batch line (quoted unless it is plain)."""
+    if a and re.fullmatch(rb"[A-Za-z0-9_.@\[\]=:+-]+", a):
+        return a
+    return b"'" + a.replace(b"'", b"'\\''") + b"'"
+
+
+def index_seeds(configs, uci: str):
+    """Index files of the cache writer for each (config, delta) pair, as
+    cache_index seeds: as is, with one byte flipped (raw and resealed), and
+    truncated."""
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        t = Path(tmp)
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        for var, sub in [("UCIX_STATE_DIR", "state"), ("UCIX_CACHE_DIR", "cache"),
+                         ("UCIX_HOOKS_DIR", "hooks.d"), ("UCIX_SCHEMA_DIR", "schema"),
+                         ("UCIX_CONFIG_MD5", "config.md5"), ("UCIX_UBUS_SOCKET", "ubus.sock")]:
+            env[var] = str(t / "ucix" / sub)
+        (t / "ucix").mkdir()
+        (t / "config").mkdir()
+        (t / "delta").mkdir()
+        for conf, delta in configs:
+            cache = t / "ucix" / "cache"
+            for f in list(cache.glob("*")) + list((t / "delta").glob("*")):
+                f.unlink()
+            (t / "config" / "fuzz").write_bytes(conf)
+            if delta is not None:
+                (t / "delta" / "fuzz").write_bytes(delta)
+            subprocess.run([uci, "-c", str(t / "config"), "-t", str(t / "delta"), "-C", "", "show", "fuzz"],
+                           env=env, cwd=tmp, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, check=False)
+            for f in cache.glob("fuzz.*"):
+                idx = f.read_bytes()
+                n = len(idx)
+                out.append(b"\x00" + idx)
+                for at in (16, 40, n // 2, n - 8):
+                    flipped = bytearray(idx)
+                    flipped[at % n] ^= 0x41
+                    out.append(b"\x00" + bytes(flipped))
+                    out.append(b"\x01" + bytes(flipped))
+                for cut in (8, 152, n // 2, n - 1):
+                    out.append(b"\x00" + idx[:cut])
     return out
 
 
@@ -115,6 +187,11 @@ def seeds_from_testdata(testdata: Path):
             out["parse"].append(data)
             out["export_fixpoint"].append(data)
             out["shell_eval"].append(b"\x00" + data)
+            out["cache_roundtrip"].append(data)
+            out["cache_index"].append(b"\x06" + data)
+            if b"\0" not in data:
+                # imported as package `fuzz` (single), no script
+                out["capi"].append(b"\x03" + data)
     return out
 
 
@@ -126,7 +203,7 @@ def write(out, dest: Path, max_size: int):
         kept = 0
         # smallest first, so the cap keeps many small distinct seeds
         for data in sorted(set(seeds), key=lambda s: (len(s), s)):
-            if len(data) > max_size or kept >= MAX_PER_TARGET:
+            if len(data) > max_size or kept >= MAX_FOR.get(target, MAX_PER_TARGET):
                 continue
             h = hashlib.sha1(data).hexdigest()
             if h in seen:
@@ -144,6 +221,15 @@ def main():
     if not src.is_dir():
         sys.exit(f"{src} is not a directory")
     out = seeds_from_cases(src) if kind == "conformance" else seeds_from_testdata(src)
+    uci = os.environ.get("UCI_BIN")
+    if kind == "conformance" and uci:
+        pairs = []
+        for seed in out["cache_roundtrip"]:
+            conf, sep, delta = seed.partition(b"\n%%\n")
+            pairs.append((conf, re.sub(rb"(^|\n)([-+@^|~]?)network\.", rb"\1\2fuzz.", delta) if sep else None))
+        # the smallest distinct ones (the merge keeps what adds coverage)
+        pairs = sorted(set(pairs), key=lambda p: (len(p[0]) + len(p[1] or b""), p))[:400]
+        out["cache_index"].extend(index_seeds(pairs, uci))
     write(out, dest, MAX_SIZE if kind == "conformance" else MAX_SIZE_TESTDATA)
 
 

@@ -11,10 +11,12 @@
 #       (real-world configs; never committed). New inputs are kept in
 #       fuzz/target/corpus/<target>, crashes in fuzz/artifacts/<target>/.
 #       CI runs `scripts/fuzz.sh --corpus-only 5`.
-#   scripts/fuzz.sh --regen-corpus
-#       Rebuilds fuzz/corpus/ from ../shared/conformance/cases
-#       (fuzz/seeds.py, then a libFuzzer merge that keeps one input per
-#       new coverage feature).
+#   scripts/fuzz.sh --regen-corpus [TARGET...]
+#       Rebuilds fuzz/corpus/<target> (default: every target) from
+#       ../shared/conformance/cases (fuzz/seeds.py, with index files written
+#       by target/release/uci, or a debug uci it builds, for cache_index;
+#       then a libFuzzer merge that keeps one input per new coverage
+#       feature). Replaces what long runs added to the committed corpus.
 #   scripts/fuzz.sh --list
 #       Lists the targets.
 #
@@ -78,8 +80,21 @@ case "${1:-}" in
         bins=$(bin_dir)
         tmp=$(mktemp -d)
         trap 'rm -rf "$tmp"' EXIT
-        python3 "$fuzz/seeds.py" conformance "$shared/conformance/cases" "$tmp"
-        for t in $(targets); do
+        # the cache_index seeds include index files written by `uci` itself
+        uci_bin="$repo/target/release/uci"
+        if [ ! -x "$uci_bin" ]; then
+            echo "==> building uci for the cache index seeds (cargo build --bin uci)"
+            (cd "$repo" && cargo build --bin uci)
+            uci_bin="$repo/target/debug/uci"
+        fi
+        UCI_BIN="$uci_bin" python3 "$fuzz/seeds.py" conformance "$shared/conformance/cases" "$tmp"
+        shift
+        regen=("$@")
+        [ ${#regen[@]} -gt 0 ] || mapfile -t regen < <(targets)
+        for t in "${regen[@]}"; do
+            targets | grep -qx "$t" || die "unknown target: $t (see --list)"
+        done
+        for t in "${regen[@]}"; do
             rm -rf "$fuzz/corpus/$t"
             mkdir -p "$fuzz/corpus/$t"
             # shellcheck disable=SC2046

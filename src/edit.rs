@@ -86,6 +86,11 @@ pub fn set(p: &mut Package, ptr: &mut Ptr, internal: bool) -> Result<Effect> {
         if !ptr.complete() {
             return Ok(Effect::None);
         }
+        // Never internal, even when the set is (delta replay): in libuci
+        // the nested delete records the removal as a new pending change,
+        // so a load that replays `pkg.sec.opt=''` has `p.delta` non-empty
+        // (recorded by the C API case capi/load_delta_apply), and is not
+        // cached.
         return delete(p, ptr, false);
     }
     let section = ptr.section.clone().unwrap_or_default();

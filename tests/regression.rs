@@ -134,3 +134,67 @@ fn commit_with_the_savedir_listed_twice_does_not_hang() {
         assert_eq!(env.read("delta/net"), "", "{name}");
     }
 }
+
+/// Where the index that `uci show net` recorded in `env`'s cache directory
+/// is, with its bytes.
+fn recorded_index(env: &TestEnv) -> (std::path::PathBuf, Vec<u8>) {
+    let files: Vec<_> = std::fs::read_dir(env.cache_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| ucix::cache::is_index_name(&p.file_name().unwrap().to_string_lossy()))
+        .collect();
+    assert_eq!(files.len(), 1, "one index recorded: {files:?}");
+    let bytes = std::fs::read(&files[0]).unwrap();
+    (files[0].clone(), bytes)
+}
+
+/// Patches the u32 at `field` of record `i` of table `t` of an index, and
+/// seals it again (lengths and checksums match: crafted, not damaged).
+fn patch_index(bytes: &mut [u8], t: ucix::cache::format::Table, i: usize, field: usize, v: u32) {
+    let idx = ucix::cache::Index::from_bytes(bytes.to_vec()).unwrap();
+    let (off, n) = idx.meta().tables[t as usize];
+    assert!(i < n as usize);
+    let at = idx.meta().meta_len + off as usize + i * t.elem() + field;
+    bytes[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    assert!(ucix::cache::format::reseal(bytes));
+}
+
+/// Found by the `cache_index` fuzz target: a cache index whose lengths and
+/// checksums are right but whose list option claims 4 billion items made
+/// `uci get` abort (`memory allocation … failed`) before the first item was
+/// read: the reader reserved room for the count in the file. The same held
+/// for a section's option count when the whole package was read. Counts
+/// are now checked against their table first, and the index is refused
+/// (a normal load answers). Found beside it, while fixing it: sections
+/// whose option ranges overlap (every section claiming every option) were
+/// read as such, so `uci show` printed options twice and a crafted index
+/// of n sections and n options grew to n² options in memory. Ranges must
+/// now follow on from each other, as the writer stores them.
+#[test]
+fn crafted_cache_index_counts_are_refused() {
+    use ucix::cache::format::Table;
+    let text = "config interface 'lan'\n\tlist dns '1.1.1.1'\n\tlist dns '8.8.8.8'\n\
+                config interface 'wan'\n\toption proto 'dhcp'\n\toption mtu '1400'\n";
+    let args = ["-c", "config", "-t", "delta", "-C", ""];
+    // (name, table, record, field offset, new value, the command compared)
+    type Case = (&'static str, Table, usize, usize, u32, &'static [&'static str]);
+    let cases: [Case; 4] = [
+        ("items", Table::Options, 0, 16, 0xffff_fff0, &["get", "net.lan.dns"]),
+        ("items-show", Table::Options, 0, 16, 0xffff_fff0, &["show", "net"]),
+        ("options", Table::Sections, 1, 16, 0xffff_fff0, &["show", "net"]),
+        ("overlap", Table::Sections, 1, 12, 0, &["show", "net"]),
+    ];
+    for (name, table, rec, field, value, cmd) in cases {
+        let env = TestEnv::new(&format!("regression_cache_counts_{name}"));
+        env.write("config/net", text);
+        let want = run(env.uci().env("UCIX_CACHE", "0").args(args).args(cmd));
+        assert_eq!(want.status, 0, "{name}: {}", want.stderr);
+        let r = run(env.uci().args(args).args(["show", "net"]));
+        assert_eq!(r.status, 0, "{name}: the load that records the index");
+        let (file, mut bytes) = recorded_index(&env);
+        patch_index(&mut bytes, table, rec, field, value);
+        std::fs::write(&file, &bytes).unwrap();
+        let got = run(env.uci().args(args).args(cmd));
+        assert_eq!((got.status, got.stdout.as_str(), got.stderr.as_str()), (0, want.stdout.as_str(), ""), "{name}");
+    }
+}

@@ -5,6 +5,8 @@
 //!   recording `config`/`option`/`list` callbacks.
 //! * [`sandbox`]: a private directory tree for targets that touch files
 //!   (batch mode), with every `UCIX_*` location pointed inside it.
+//! * [`cache`]: comparing the answers of a cache index with its package,
+//!   and exercising every reader entry point on an index of any content.
 //!
 //! The targets call the same core functions as the `uci` command; nothing
 //! here re-implements a rule of the core.
@@ -209,6 +211,190 @@ pub mod shell {
     /// Finds a shell by absolute path (`/bin/dash`, `/usr/bin/busybox`).
     pub fn find(candidates: &[&str]) -> Option<std::path::PathBuf> {
         candidates.iter().map(std::path::PathBuf::from).find(|p| p.is_file())
+    }
+}
+
+pub mod cache {
+    use ucix::cache::{encode, Index, ValueRef};
+    use ucix::lookup::{self, Ptr, Sections};
+    use ucix::model::{Package, Value};
+
+    /// At most this many sections, and options per section, are walked
+    /// (inputs are small; this bounds the work on crafted tables).
+    const WALK: usize = 64;
+
+    /// Tuples of package `fuzz` resolved on every index: fixed ones (names
+    /// of the conformance examples, `@type[n]` forms in and out of range,
+    /// malformed ones) and, for each section of `p`, its name, its options
+    /// and its `@type[n]` forms.
+    pub fn tuples(p: &Package) -> Vec<Vec<u8>> {
+        let mut v: Vec<Vec<u8>> = [
+            "fuzz", "fuzz.lan", "fuzz.lan.proto", "fuzz.lan.dns", "fuzz.lan.nope", "fuzz.nope", "fuzz.nope.proto",
+            "fuzz.@interface[0]", "fuzz.@interface[-1].ifname", "fuzz.@interface[9]", "fuzz.@interface[-9]",
+            "fuzz.@[0]", "fuzz.@[-1]", "fuzz.@[0].name", "fuzz.@[99]", "fuzz.@nope[0]", "fuzz.@nope[-1]",
+            "fuzz.@switch_vlan[1].ports", "fuzz.@interface[x]", "fuzz.@interface", "fuzz.@[", "fuzz.cfg01e63d.name",
+            "fuzz.@rule[1].name", "fuzz.@zone[-2]",
+        ]
+        .iter()
+        .map(|t| t.as_bytes().to_vec())
+        .collect();
+        let tuple = |parts: &[&[u8]]| {
+            let mut t = b"fuzz".to_vec();
+            for part in parts {
+                t.push(b'.');
+                t.extend_from_slice(part);
+            }
+            t
+        };
+        for (si, s) in p.sections.iter().enumerate().take(WALK) {
+            let count = p.sections.iter().filter(|x| x.stype == s.stype).count() as i64;
+            let rank = p.sections[..si].iter().filter(|x| x.stype == s.stype).count() as i64;
+            v.push(tuple(&[&s.name]));
+            v.push(tuple(&[&s.name, b"nope"]));
+            for o in s.options.iter().take(WALK) {
+                v.push(tuple(&[&s.name, &o.name]));
+            }
+            for n in [rank, rank - count, count, -count - 1] {
+                let ext = [b"@".as_slice(), &s.stype, format!("[{n}]").as_bytes()].concat();
+                v.push(tuple(&[&ext]));
+                if let Some(o) = s.options.first() {
+                    v.push(tuple(&[&ext, &o.name]));
+                }
+            }
+            v.push(tuple(&[format!("@[{si}]").as_bytes()]));
+        }
+        v
+    }
+
+    /// Asserts that `idx` answers exactly like `p` (the package it was
+    /// built from): the whole package read back, every section and option
+    /// read in place, and every tuple of [`tuples`] resolved by the same
+    /// rules (`lookup::resolve` on both).
+    pub fn assert_answers_like(idx: &Index, p: &Package) {
+        let q = idx.to_package().expect("an index of the writer reads back");
+        assert_eq!(q.name, p.name);
+        assert_eq!(q.sections, p.sections, "sections read back");
+        assert_eq!(
+            (q.n_section, q.has_delta, q.uses_conf2, &q.path, &q.saved_delta),
+            (p.n_section, p.has_delta, p.uses_conf2, &p.path, &p.saved_delta)
+        );
+        assert_eq!(idx.section_count(), p.sections.len());
+        for (si, s) in p.sections.iter().enumerate() {
+            assert_eq!(idx.section_name(si), Some(&s.name[..]));
+            assert_eq!(idx.section_type(si), Some(&s.stype[..]));
+            assert_eq!(idx.section_anonymous(si), Some(s.anonymous));
+            assert_eq!(idx.option_count(si), Some(s.options.len()));
+            assert_eq!(idx.find_section(&s.name), p.section_index(&s.name), "section {:?}", s.name);
+            assert_eq!(idx.find_option(si, b"\x00"), s.option_index(b"\x00"));
+            for (oi, o) in s.options.iter().enumerate() {
+                assert_eq!(idx.option_name(si, oi), Some(&o.name[..]));
+                assert_eq!(idx.find_option(si, &o.name), s.option_index(&o.name), "option {:?}", o.name);
+                assert_eq!(idx.value(si, oi).as_ref(), Some(&o.value));
+                match (idx.value_ref(si, oi), &o.value) {
+                    (Some(ValueRef::Str(a)), Value::Str(b)) => assert_eq!(a, &b[..]),
+                    (Some(ValueRef::List(first, n)), Value::List(items)) => {
+                        assert_eq!(n as usize, items.len());
+                        for (i, it) in items.iter().enumerate() {
+                            assert_eq!(idx.item(first as usize + i), Some(&it[..]));
+                        }
+                    }
+                    (r, v) => panic!("value_ref {r:?} for {v:?}"),
+                }
+            }
+            assert_eq!(idx.option_name(si, s.options.len()), None);
+            let first = p.section_index(&s.name).expect("a section is found by its name");
+            for o in &s.options {
+                let want = p.sections[first].option_index(&o.name).map(|oi| &p.sections[first].options[oi].value);
+                let got = idx.get(&s.name, &o.name).map(|_| idx.value(first, idx.find_option(first, &o.name).unwrap()).unwrap());
+                assert_eq!(got.as_ref(), want);
+            }
+            for t in [&s.stype[..], b"", b"\x01nope"] {
+                let n = Sections::type_count(p, t);
+                assert_eq!(Sections::type_count(idx, t), n, "type_count {t:?}");
+                for k in 0..=n.min(WALK) {
+                    assert_eq!(Sections::nth_of_type(idx, t, k), Sections::nth_of_type(p, t, k), "nth_of_type {t:?} {k}");
+                }
+            }
+        }
+        assert_eq!(idx.section_name(p.sections.len()), None);
+        assert_eq!(idx.find_section(b"\x00"), p.section_index(b"\x00"));
+        for t in tuples(p) {
+            let Ok(ptr) = Ptr::parse(&t) else { continue };
+            for extended in [true, false] {
+                let (mut a, mut b) = (ptr.clone(), ptr.clone());
+                let ra = lookup::resolve(p, &mut a, extended);
+                let rb = lookup::resolve(idx, &mut b, extended);
+                let t = String::from_utf8_lossy(&t);
+                assert_eq!(ra, rb, "resolve {t}");
+                assert_eq!(a, b, "ptr of {t}");
+                if let (Some(si), Some(oi)) = (b.s, b.o) {
+                    assert_eq!(idx.value(si, oi).as_ref(), Some(&p.sections[si].options[oi].value), "value of {t}");
+                }
+            }
+        }
+        assert!(!idx.poisoned(), "an index of the writer is never poisoned");
+    }
+
+    /// Calls every reader entry point of an index whose content is unknown
+    /// (crafted, patched, truncated): nothing is checked but the absence
+    /// of panics and memory errors, and that a package it accepts as a
+    /// whole survives a round trip through the writer.
+    pub fn exercise(idx: &Index) {
+        let _ = idx.meta();
+        let n = idx.section_count();
+        let mut names: Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> = Vec::new();
+        for si in 0..=n.min(WALK) {
+            let name = idx.section_name(si).map(<[u8]>::to_vec);
+            let stype = idx.section_type(si).map(<[u8]>::to_vec);
+            let _ = idx.section_anonymous(si);
+            if let Some(name) = &name {
+                let _ = idx.find_section(name);
+            }
+            let k = idx.option_count(si).unwrap_or(0);
+            for oi in 0..=k.min(WALK) {
+                let oname = idx.option_name(si, oi).map(<[u8]>::to_vec);
+                if let Some(o) = &oname {
+                    let _ = idx.find_option(si, o);
+                    if let Some(name) = &name {
+                        let _ = idx.get(name, o);
+                    }
+                }
+                match idx.value_ref(si, oi) {
+                    Some(ValueRef::List(first, n)) => {
+                        for i in (first as usize..first as usize + n as usize).take(WALK) {
+                            let _ = idx.item(i);
+                        }
+                    }
+                    Some(ValueRef::Str(_)) | None => {}
+                }
+                let _ = idx.value(si, oi);
+                names.push((name.clone().unwrap_or_default(), stype.clone().unwrap_or_default(), oname.unwrap_or_default()));
+            }
+            let _ = idx.find_option(si, b"name");
+        }
+        let mut ts: Vec<Vec<u8>> = tuples(&Package::new(b"fuzz"));
+        for (name, stype, oname) in names.iter().take(WALK) {
+            ts.push([b"fuzz.".as_slice(), name, b".", oname].concat());
+            ts.push([b"fuzz.@".as_slice(), stype, b"[-1]"].concat());
+            let _ = Sections::type_count(idx, stype);
+            let _ = Sections::nth_of_type(idx, stype, 1);
+        }
+        for t in ts {
+            if let Ok(mut ptr) = Ptr::parse(&t) {
+                let _ = lookup::resolve(idx, &mut ptr, true);
+                if let (Some(si), Some(oi)) = (ptr.s, ptr.o) {
+                    let _ = idx.value(si, oi);
+                }
+            }
+        }
+        let whole = idx.verify_all();
+        if let Some(q) = idx.to_package() {
+            assert!(whole, "a package is read only from a verified index");
+            assert_eq!(q.sections.len(), n);
+            let bytes = encode(&q, b"again".to_vec(), vec![], 0).expect("a package read from an index encodes");
+            let again = Index::from_bytes(bytes).expect("the writer's index opens");
+            assert_answers_like(&again, &q);
+        }
     }
 }
 

@@ -401,6 +401,36 @@ impl Meta {
     }
 }
 
+/// Makes the lengths and checksums of index file `b` agree with its bytes,
+/// as [`Meta::encode`] writes them: the file length, the block count, the
+/// sum of every data block (the last fields of the meta region) and the
+/// meta checksum. Everything else stays as it is. Returns false, changing
+/// nothing, when the header is missing or its meta length does not fit.
+///
+/// Checksums catch damage, not intent: whoever can write an index file can
+/// seal it. Tests and the fuzz targets use this to reach the structure
+/// checks behind the checksums with arbitrary content.
+pub fn reseal(b: &mut [u8]) -> bool {
+    let Some(meta_len) = (b.len() >= HEADER_LEN).then(|| rd_u32(b, H_META_LEN)).flatten() else { return false };
+    let meta_len = meta_len as usize;
+    if meta_len < HEADER_LEN || meta_len > b.len() {
+        return false;
+    }
+    let n_blocks = (b.len() - meta_len).div_ceil(BLOCK);
+    let Some(sums_at) = meta_len.checked_sub(n_blocks * 8).filter(|&at| at >= HEADER_LEN) else { return false };
+    let Ok(n) = u32::try_from(n_blocks) else { return false };
+    let file_len = b.len() as u64;
+    b[H_FILE_LEN..H_FILE_LEN + 8].copy_from_slice(&file_len.to_le_bytes());
+    b[H_N_BLOCKS..H_N_BLOCKS + 4].copy_from_slice(&n.to_le_bytes());
+    let (meta, data) = b.split_at_mut(meta_len);
+    for (i, block) in data.chunks(BLOCK).enumerate() {
+        meta[sums_at + i * 8..sums_at + i * 8 + 8].copy_from_slice(&block_sum(block).to_le_bytes());
+    }
+    let sum = xxh3_64(&meta[H_META_SUM + 8..]);
+    meta[H_META_SUM..H_META_SUM + 8].copy_from_slice(&sum.to_le_bytes());
+    true
+}
+
 pub const TABLE_ORDER: [Table; TABLES] = [
     Table::Strings,
     Table::Sections,
@@ -561,6 +591,27 @@ mod tests {
         let mut v = b.clone();
         v.push(0);
         assert_eq!(Meta::decode(&v).err(), Some(Reject::Corrupt));
+    }
+
+    #[test]
+    fn reseal_restores_checksums_only() {
+        let mut b = meta().encode(10);
+        b.extend_from_slice(&[0u8; 10]);
+        let orig = b.clone();
+        assert!(reseal(&mut b));
+        assert_eq!(b, orig, "a sealed file stays as it is");
+        let n = b.len();
+        b[n - 1] = 1;
+        assert_eq!(Meta::decode(&b).err(), None, "data sums are checked per block, later");
+        b[HEADER_LEN] ^= 1;
+        assert_eq!(Meta::decode(&b).err(), Some(Reject::Corrupt));
+        assert!(reseal(&mut b));
+        let d = Meta::decode(&b).unwrap();
+        assert_eq!(d.sums, vec![block_sum(&b[n - 10..])]);
+        assert_eq!(d.key, b"jey");
+        assert!(!reseal(&mut b[..HEADER_LEN - 1]));
+        let mut short = orig[..HEADER_LEN].to_vec();
+        assert!(!reseal(&mut short), "meta length beyond the file");
     }
 
     #[test]

@@ -113,6 +113,20 @@ impl Index {
         d.get(base + i * t.elem(), t.elem())
     }
 
+    /// `first..first + n` as indexes of table `t`, if the table has them
+    /// (before anything is allocated for them: the counts come from the
+    /// file); otherwise the index is poisoned.
+    #[inline]
+    fn range_in(&self, t: Table, first: usize, n: usize) -> Option<std::ops::Range<usize>> {
+        match first.checked_add(n) {
+            Some(end) if end <= self.table(t).1 => Some(first..end),
+            _ => {
+                self.poison();
+                None
+            }
+        }
+    }
+
     /// The string (offset, length) referenced at `at` in record `r`.
     #[inline]
     fn string<'a>(&'a self, d: &Data<'a>, r: &[u8], at: usize) -> Option<&'a [u8]> {
@@ -273,8 +287,9 @@ impl Index {
         Some(match self.value_ref(si, oi)? {
             ValueRef::Str(s) => Value::Str(s.to_vec()),
             ValueRef::List(first, n) => {
-                let mut v = Vec::with_capacity(n as usize);
-                for i in first as usize..first as usize + n as usize {
+                let items = self.range_in(Table::Items, first as usize, n as usize)?;
+                let mut v = Vec::with_capacity(items.len());
+                for i in items {
                     v.push(self.item(i)?.to_vec());
                 }
                 Value::List(v)
@@ -304,24 +319,44 @@ impl Index {
         p.path = (m.flags & format::FLAG_HAS_PATH != 0).then(|| m.path.clone());
         let n = self.section_count();
         p.sections.reserve_exact(n);
+        // The writer stores the options of each section, and the items of
+        // each list, one after the other: ranges are required to follow on
+        // from each other, so crafted overlapping ranges cannot make the
+        // package larger than the file.
+        let (mut next_opt, mut next_item) = (0, 0);
         for si in 0..n {
             let r = self.rec(&d, Table::Sections, si)?;
             let (start, count) = (field(r, 12) as usize, field(r, 16) as usize);
             let t = self.rec(&d, Table::Types, field(r, 8) as usize)?;
+            if start != next_opt {
+                self.poison();
+                return None;
+            }
+            let range = self.range_in(Table::Options, start, count)?;
+            next_opt = range.end;
             let mut options = Vec::with_capacity(count);
-            for g in start..start + count {
+            for g in range {
                 let o = self.rec(&d, Table::Options, g)?;
                 let value = match field(o, 8) {
                     0 => Value::Str(self.string(&d, o, 12)?.to_vec()),
                     1 => {
                         let (first, k) = (field(o, 12) as usize, field(o, 16) as usize);
+                        if first != next_item {
+                            self.poison();
+                            return None;
+                        }
+                        let items = self.range_in(Table::Items, first, k)?;
+                        next_item = items.end;
                         let mut v = Vec::with_capacity(k);
-                        for i in first..first + k {
+                        for i in items {
                             v.push(self.string(&d, self.rec(&d, Table::Items, i)?, 0)?.to_vec());
                         }
                         Value::List(v)
                     }
-                    _ => return None,
+                    _ => {
+                        self.poison();
+                        return None;
+                    }
                 };
                 options.push(Opt { name: self.string(&d, o, 0)?.to_vec(), value });
             }
