@@ -31,6 +31,14 @@ shared=${UCIX_SHARED:-$repo/../shared}
 max_len=${FUZZ_MAX_LEN:-8192}
 export RUSTC_BOOTSTRAP=1
 
+# The targets run the core in-process (loads write cache indexes, commits
+# record history): keep every ucix system location inside fuzz/target.
+state="$fuzz/target/ucix-state"
+mkdir -p "$state"
+: "${UCIX_CACHE_DIR:=$state/cache}" "${UCIX_STATE_DIR:=$state/state}" "${UCIX_HOOKS_DIR:=$state/hooks.d}"
+: "${UCIX_CONFIG_MD5:=$state/config.md5}" "${UCIX_UBUS_SOCKET:=$state/ubus.sock}"
+export UCIX_CACHE_DIR UCIX_STATE_DIR UCIX_HOOKS_DIR UCIX_CONFIG_MD5 UCIX_UBUS_SOCKET
+
 die() { printf 'scripts/fuzz.sh: %s\n' "$*" >&2; exit 1; }
 have() { command -v "$1" >/dev/null 2>&1; }
 
