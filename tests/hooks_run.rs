@@ -317,23 +317,12 @@ int main(int argc, char **argv) {
     assert_eq!(calls(&env).iter().map(|c| c.packages.as_str()).collect::<Vec<_>>(), ["net", "fw"]);
 }
 
-/// The Lua module's `commit`. Skipped while the module is not built or has
-/// no cursor yet.
+/// The Lua module's `commit`.
 #[test]
 fn lua_commit_runs_hooks() {
     let env = setup("hooks_lua");
-    let module = common::profile_dir().join("libucix_lua.so");
-    let Some(lua) = common::find_in_base_path("lua5.1") else {
-        say("skipped: lua5.1 not installed");
-        return;
-    };
-    if !module.is_file() {
-        say(format!("skipped: {} not built", module.display()));
-        return;
-    }
-    let mdir = env.base().join("lua");
-    std::fs::create_dir_all(&mdir).unwrap();
-    std::os::unix::fs::symlink(&module, mdir.join("uci.so")).unwrap();
+    let lua = common::lua5_1();
+    let mdir = common::lua_module_dir(&env);
     let chunk = format!(
         r#"local uci = require("uci")
 local c = uci.cursor("{conf}", "{save}")
@@ -346,10 +335,6 @@ assert(c:commit("fw"))
         conf = env.confdir().display(),
         save = env.savedir().display()
     );
-    if !exports(&module, "luaopen_uci") {
-        say("skipped: libucix_lua.so does not export luaopen_uci yet");
-        return;
-    }
     let r = common::run_with_stdin(env.command(&lua).arg("-").env("LUA_CPATH", mdir.join("?.so")), chunk);
     assert_eq!((r.status, r.stdout.as_str(), r.stderr.as_str()), (0, "", ""));
     let c = calls(&env);

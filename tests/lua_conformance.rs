@@ -12,22 +12,9 @@ use common::{Conformance, TestEnv};
 
 #[test]
 fn lua_conformance() {
-    let module = common::profile_dir().join("libucix_lua.so");
-    assert!(
-        module.is_file(),
-        "{} is missing: build the Lua module first with `cargo build --workspace{}` (scripts/test.sh does)",
-        module.display(),
-        if cfg!(debug_assertions) { "" } else { " --release" }
-    );
-    assert!(
-        common::find_in_base_path("lua5.1").is_some(),
-        "lua5.1 not found in {}: install Debian's lua5.1 (scripts/test.sh does)",
-        common::BASE_PATH
-    );
+    common::lua5_1();
     let env = TestEnv::new("lua_conformance");
-    let module_dir = env.base().join("lua");
-    std::fs::create_dir_all(&module_dir).expect("create the module directory");
-    std::os::unix::fs::symlink(&module, module_dir.join("uci.so")).expect("symlink uci.so");
+    let module_dir = common::lua_module_dir(&env);
     common::run_conformance(Conformance {
         label: "Lua",
         runner: "run_lua_conformance.py",

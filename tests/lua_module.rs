@@ -20,30 +20,6 @@ use std::process::Command;
 
 use common::{run, run_with_stdin, Run, TestEnv};
 
-fn lua5_1() -> PathBuf {
-    common::find_in_base_path("lua5.1").unwrap_or_else(|| {
-        panic!("lua5.1 not found in {}: install Debian's lua5.1 (scripts/test.sh does)", common::BASE_PATH)
-    })
-}
-
-/// A directory holding `uci.so` (a symlink to the built module).
-fn module_dir(env: &TestEnv) -> PathBuf {
-    let module = common::profile_dir().join("libucix_lua.so");
-    assert!(
-        module.is_file(),
-        "{} is missing: build the Lua module first with `cargo build --workspace{}` (scripts/test.sh does)",
-        module.display(),
-        if cfg!(debug_assertions) { "" } else { " --release" }
-    );
-    let dir = env.base().join("lua");
-    std::fs::create_dir_all(&dir).expect("create the module directory");
-    let link = dir.join("uci.so");
-    if !link.exists() {
-        std::os::unix::fs::symlink(&module, &link).expect("symlink uci.so");
-    }
-    dir
-}
-
 fn tests_dir() -> PathBuf {
     common::manifest_dir().join("lua").join("tests")
 }
@@ -51,9 +27,9 @@ fn tests_dir() -> PathBuf {
 /// `lua5.1 -` in the test's root (isolated), with the module, the helper
 /// library and the directory variables.
 fn lua(env: &TestEnv) -> Command {
-    let mut cmd = env.command_as(&lua5_1(), "lua5.1");
+    let mut cmd = env.command_as(&common::lua5_1(), "lua5.1");
     cmd.arg("-")
-        .env("LUA_CPATH", format!("{}/?.so", module_dir(env).display()))
+        .env("LUA_CPATH", format!("{}/?.so", common::lua_module_dir(env).display()))
         .env("LUA_PATH", format!("{}/?.lua", tests_dir().display()))
         .env("ROOT", env.root())
         .env("CONFDIR", env.confdir())

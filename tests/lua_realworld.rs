@@ -36,15 +36,8 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn lua(env: &TestEnv, code: &str, vars: &[(&str, &str)]) -> common::Run {
-    let module = common::profile_dir().join("libucix_lua.so");
-    assert!(module.is_file(), "{} is missing: run `cargo build --workspace` first", module.display());
-    let dir = env.base().join("lua");
-    std::fs::create_dir_all(&dir).expect("create the module directory");
-    let link = dir.join("uci.so");
-    if !link.exists() {
-        std::os::unix::fs::symlink(&module, &link).expect("symlink uci.so");
-    }
-    let lua = common::find_in_base_path("lua5.1").expect("lua5.1 (scripts/test.sh installs it)");
+    let dir = common::lua_module_dir(env);
+    let lua = common::lua5_1();
     let mut cmd = env.command_as(&lua, "lua5.1");
     cmd.arg("-")
         .env("LUA_CPATH", format!("{}/?.so", dir.display()))

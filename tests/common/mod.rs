@@ -852,3 +852,33 @@ pub fn run_conformance(c: Conformance<'_>) {
         );
     }
 }
+
+// ---------------------------------------------------------------------------
+// the Lua module
+// ---------------------------------------------------------------------------
+
+/// The `lua5.1` interpreter (panics with how to install it when missing).
+pub fn lua5_1() -> PathBuf {
+    find_in_base_path("lua5.1").unwrap_or_else(|| {
+        panic!("lua5.1 not found in {}: install Debian's lua5.1 (scripts/test.sh does)", BASE_PATH)
+    })
+}
+
+/// A directory of `env` holding `uci.so`, a symlink to the built
+/// `libucix_lua.so` of this profile (panics when it was not built).
+pub fn lua_module_dir(env: &TestEnv) -> PathBuf {
+    let module = profile_dir().join("libucix_lua.so");
+    assert!(
+        module.is_file(),
+        "{} is missing: build the Lua module first with `cargo build --workspace{}` (scripts/test.sh does)",
+        module.display(),
+        if cfg!(debug_assertions) { "" } else { " --release" }
+    );
+    let dir = env.base().join("lua");
+    std::fs::create_dir_all(&dir).expect("create the module directory");
+    let link = dir.join("uci.so");
+    if !link.exists() {
+        std::os::unix::fs::symlink(&module, &link).expect("symlink uci.so");
+    }
+    dir
+}
