@@ -94,9 +94,22 @@ const FUNCTIONS: [(&[u8], mlua::ffi::lua_CFunction); 26] = [
     (b"list_configs", l_list_configs),
 ];
 
+/// The registry name of the metatable of the module's lifetime guard.
+const GUARD_META: &CStr = c"ucix.module";
+
+/// The `__gc` of the lifetime guard: the state that loaded the module is
+/// being closed.
+unsafe extern "C-unwind" fn l_module_gc(_l: *mut lua_State) -> c_int {
+    state::module_closed();
+    0
+}
+
 /// Fills `uci.meta` and pushes the new module table, also stored as the
-/// global `uci`.
+/// global `uci`. Anchors the guard that frees the module's process-wide state
+/// when the last Lua state using it is closed.
 fn open(lua: raw::Lua) {
+    state::module_opened();
+    lua.anchor_finalizer(GUARD_META, l_module_gc);
     lua.new_metatable(META);
     let mt = lua.top();
     lua.push_value(mt);

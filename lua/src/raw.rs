@@ -285,6 +285,23 @@ impl Lua {
         unsafe { ffi::luaL_newmetatable_(self.l, name.as_ptr()) };
     }
 
+    /// Makes a userdata whose metatable `name` has `__gc = gc` and keeps it
+    /// in the registry (an unnamed reference), so `gc` runs once, when the
+    /// state is closed (`lua_close` finalizes every userdata).
+    pub fn anchor_finalizer(self, name: &CStr, gc: ffi::lua_CFunction) {
+        // SAFETY: live state; the stack goes [.. ud] → [.. ud mt] → [.. ud]
+        // (setmetatable pops mt) → [..] (luaL_ref pops the userdata into the
+        // registry); a zero-size userdata block is never read or written.
+        unsafe {
+            ffi::lua_newuserdata(self.l, 0);
+            ffi::luaL_newmetatable_(self.l, name.as_ptr());
+            ffi::lua_pushcclosure(self.l, gc, 0);
+            ffi::lua_setfield(self.l, -2, c"__gc".as_ptr());
+            ffi::lua_setmetatable(self.l, -2);
+            ffi::luaL_ref(self.l, ffi::LUA_REGISTRYINDEX);
+        }
+    }
+
     /// Pushes a C function without upvalues.
     pub fn push_function(self, f: ffi::lua_CFunction) {
         // SAFETY: live state.

@@ -5,7 +5,7 @@
 //! call back into Lua, so a `foreach` callback can freely use (or close) the
 //! same cursor or the global context.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use ucix::error::{ErrorCode, Result};
@@ -98,4 +98,23 @@ impl Handle {
 pub fn close_global() {
     let old = GLOBAL.lock().unwrap_or_else(|e| e.into_inner()).take();
     drop(old);
+}
+
+/// Lua states that loaded the module and are not closed yet.
+static OPEN_STATES: AtomicUsize = AtomicUsize::new(0);
+
+/// A Lua state loaded the module.
+pub fn module_opened() {
+    OPEN_STATES.fetch_add(1, Ordering::AcqRel);
+}
+
+/// A Lua state that loaded the module is being closed. With the last one,
+/// the process-wide state goes: the global context and the error detail
+/// (`lua5.1` unloads `uci.so` right after, as unloading libuci frees its
+/// static buffer), so nothing of the module outlives it.
+pub fn module_closed() {
+    if OPEN_STATES.fetch_sub(1, Ordering::AcqRel) == 1 {
+        close_global();
+        ucix::store::report::release_detail();
+    }
 }

@@ -1,6 +1,6 @@
 //! Writes the data region of an index from a loaded package (format.rs).
 
-use ahash::AHashMap;
+use crate::model::hash::{self, Map};
 
 use super::format::{self, Table, NONE, TABLES};
 use crate::delta::Delta;
@@ -15,7 +15,7 @@ pub struct Built {
 
 struct Strings<'p> {
     bytes: Vec<u8>,
-    seen: AHashMap<&'p [u8], u32>,
+    seen: Map<&'p [u8], u32>,
 }
 
 impl<'p> Strings<'p> {
@@ -109,11 +109,11 @@ pub fn data(p: &Package) -> Option<Built> {
             Value::Str(_) => 0,
         })
         .sum();
-    let mut st = Strings { bytes: Vec::with_capacity(n_options * 16), seen: AHashMap::with_capacity(1024) };
+    let mut st = Strings { bytes: Vec::with_capacity(n_options * 16), seen: hash::with_capacity(1024) };
     let mut secs = Vec::with_capacity(p.sections.len() * format::SEC_LEN);
     let mut opts = Vec::with_capacity(n_options * format::OPT_LEN);
     let mut items = Vec::with_capacity(n_items * format::ITEM_LEN);
-    let mut type_ids: AHashMap<&[u8], u32> = AHashMap::new();
+    let mut type_ids: Map<&[u8], u32> = Map::default();
     let mut type_names: Vec<&[u8]> = Vec::new();
     let mut type_members: Vec<Vec<u32>> = Vec::new();
     let mut n_opts: u32 = 0;

@@ -337,9 +337,9 @@ pub fn write_atomic(dir: &Path, file: &Path, bytes: &[u8]) -> io::Result<()> {
     if !dir.is_dir() {
         make_dir(dir)?;
     }
-    let mut tmp = tempfile::Builder::new().prefix(".idx-").tempfile_in(dir)?;
+    let mut tmp = crate::store::fsutil::TempFile::new_in(dir, ".idx-")?;
     tmp.write_all(bytes)?;
-    tmp.persist(file).map_err(|e| e.error)?;
+    tmp.persist(file)?;
     Ok(())
 }
 

@@ -155,12 +155,12 @@ pub fn update_md5(ctx: &Context, names: &[Vec<u8>]) -> std::io::Result<()> {
     let updates: Vec<(Vec<u8>, Option<String>)> = names.iter().map(|n| (n.clone(), show_md5(ctx, n))).collect();
     let text = updated_md5_text(&old, &updates);
     let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new().prefix(".config.md5.").tempfile_in(dir)?;
+    let mut tmp = crate::store::fsutil::TempFile::new_in(dir, ".config.md5.")?;
     tmp.write_all(&text)?;
     if let Ok(m) = std::fs::metadata(&file) {
         let _ = tmp.as_file().set_permissions(m.permissions());
     }
-    tmp.persist(&file).map_err(|e| e.error)?;
+    tmp.persist(&file)?;
     Ok(())
 }
 

@@ -5,9 +5,9 @@
 //! which makes loading O(n²) in named sections).
 #![forbid(unsafe_code)]
 
+pub mod hash;
 pub mod naming;
 
-use ahash::AHashMap;
 use std::cell::RefCell;
 
 use crate::delta::Delta;
@@ -67,7 +67,7 @@ pub struct Package {
     pub delta: Vec<Delta>,
     /// Changes read from delta files at load time.
     pub saved_delta: Vec<Delta>,
-    index: RefCell<Option<AHashMap<Vec<u8>, usize>>>,
+    index: RefCell<Option<hash::Map<Vec<u8>, usize>>>,
 }
 
 impl PartialEq for Package {
@@ -85,7 +85,7 @@ impl Package {
     pub fn section_index(&self, name: &[u8]) -> Option<usize> {
         let mut idx = self.index.borrow_mut();
         let map = idx.get_or_insert_with(|| {
-            let mut m = AHashMap::with_capacity(self.sections.len());
+            let mut m = hash::with_capacity(self.sections.len());
             for (i, s) in self.sections.iter().enumerate() {
                 m.entry(s.name.clone()).or_insert(i);
             }
@@ -143,7 +143,7 @@ impl Package {
 
     /// The `@type[n]` indexes of all sections, in one pass.
     pub fn type_indexes(&self) -> Vec<usize> {
-        let mut counts: AHashMap<&[u8], usize> = AHashMap::new();
+        let mut counts: hash::Map<&[u8], usize> = hash::Map::default();
         self.sections
             .iter()
             .map(|s| {

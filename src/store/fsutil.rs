@@ -109,3 +109,83 @@ pub fn try_sync_dir(dir: &Path) -> io::Result<()> {
         r => r,
     }
 }
+
+/// A random-looking name suffix of 6 letters and digits (different for each
+/// call of the process, and between processes).
+///
+/// Made from the process id, a counter, the clock and the hasher's
+/// per-process keys: unlike `tempfile`'s names (fastrand seeded through
+/// `std::thread::current()`) it allocates nothing that outlives the call,
+/// which matters in the loadable modules (valgrind after `dlclose`).
+pub fn unique_suffix() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let mut h = crate::model::hash::Seeds::default().build_hasher();
+    h.write_u64(N.fetch_add(1, Ordering::Relaxed));
+    h.write_u32(std::process::id());
+    if let Ok(t) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        h.write_u128(t.as_nanos());
+    }
+    let mut x = h.finish();
+    const CH: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    (0..6)
+        .map(|_| {
+            let c = CH[(x % CH.len() as u64) as usize] as char;
+            x /= CH.len() as u64;
+            c
+        })
+        .collect()
+}
+
+/// A new file `dir/<prefix><suffix>` (mode 0600), removed again when
+/// dropped unless [`TempFile::persist`] renamed it into place.
+pub struct TempFile {
+    file: File,
+    path: PathBuf,
+    kept: bool,
+}
+
+impl TempFile {
+    /// Creates it (exclusively, trying other names when one exists).
+    pub fn new_in(dir: &Path, prefix: &str) -> io::Result<TempFile> {
+        let mut tries = 0;
+        loop {
+            let path = dir.join(format!("{prefix}{}", unique_suffix()));
+            match OpenOptions::new().read(true).write(true).create_new(true).mode(0o600).open(&path) {
+                Ok(file) => return Ok(TempFile { file, path, kept: false }),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && tries < 100 => tries += 1,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    pub fn as_file(&self) -> &File {
+        &self.file
+    }
+
+    /// Renames the file to `to` (replacing it).
+    pub fn persist(mut self, to: &Path) -> io::Result<()> {
+        std::fs::rename(&self.path, to)?;
+        self.kept = true;
+        Ok(())
+    }
+}
+
+impl io::Write for TempFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}

@@ -9,7 +9,7 @@
 use std::fs::File;
 use std::os::unix::fs::MetadataExt;
 
-use ahash::AHashMap;
+use crate::model::hash::Map;
 
 use crate::model::Package;
 
@@ -39,7 +39,7 @@ impl FileId {
 /// Parsed files by (path, strict flag).
 #[derive(Debug, Clone, Default)]
 pub struct ParsedFiles {
-    entries: AHashMap<(Vec<u8>, bool), (FileId, Package)>,
+    entries: Map<(Vec<u8>, bool), (FileId, Package)>,
 }
 
 impl ParsedFiles {

@@ -23,6 +23,14 @@ pub struct PctxInfo {
 
 static DETAIL: Mutex<Vec<u8>> = Mutex::new(Vec::new());
 
+/// Frees the detail buffer, and so forgets the detail: what unloading libuci
+/// does to its static buffer. For a loadable module (the Lua `uci.so`) that
+/// is unloaded when its last user goes.
+pub fn release_detail() {
+    let old = std::mem::take(&mut *DETAIL.lock().unwrap_or_else(|e| e.into_inner()));
+    drop(old);
+}
+
 fn build(code: i32, pctx: Option<&PctxInfo>, prefix: Option<&[u8]>, newline: bool) -> Vec<u8> {
     let mut detail = DETAIL.lock().unwrap_or_else(|e| e.into_inner());
     if code == ErrorCode::Parse as i32 {

@@ -158,10 +158,10 @@ fn try_lock() -> Option<fs::File> {
 fn write_pending(p: &Pending) -> io::Result<()> {
     let d = dir();
     fs::create_dir_all(&d)?;
-    let mut t = tempfile::Builder::new().prefix(".pending.").tempfile_in(&d)?;
+    let mut t = fsutil::TempFile::new_in(&d, ".pending.")?;
     t.write_all(p.encode().as_bytes())?;
     t.as_file().sync_all()?;
-    t.persist(d.join("pending")).map_err(|e| e.error)?;
+    t.persist(&d.join("pending"))?;
     fsutil::sync_dir(&d);
     Ok(())
 }

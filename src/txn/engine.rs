@@ -104,26 +104,6 @@ fn open_config_locked(target: &Path, create: bool) -> io::Result<File> {
     }
 }
 
-fn rand_suffix() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    let mut h = ahash::RandomState::new().build_hasher();
-    h.write_u64(N.fetch_add(1, Ordering::Relaxed));
-    h.write_u32(std::process::id());
-    if let Ok(t) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-        h.write_u128(t.as_nanos());
-    }
-    let mut x = h.finish();
-    const CH: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    (0..6)
-        .map(|_| {
-            let c = CH[(x % CH.len() as u64) as usize] as char;
-            x /= CH.len() as u64;
-            c
-        })
-        .collect()
-}
 
 fn write_temp(p: &Path, text: &[u8], mode: u32) -> io::Result<()> {
     let f = OpenOptions::new().write(true).create_new(true).mode(0o600).open(p)?;
@@ -302,7 +282,7 @@ pub fn run(ctx: &mut Context, sources: Vec<Source<'_>>, want_pkgs: bool) -> Resu
             let mut file = b".".to_vec();
             file.extend_from_slice(&p.done.name);
             file.extend_from_slice(b".uci-");
-            file.extend_from_slice(rand_suffix().as_bytes());
+            file.extend_from_slice(fsutil::unique_suffix().as_bytes());
             let temp = dir.join(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(&file[..]));
             let real_dir = p.real.parent().unwrap_or(Path::new("/"));
             let (a, b) = (fs::metadata(&dir), fs::metadata(real_dir));
