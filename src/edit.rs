@@ -134,7 +134,7 @@ pub fn set(p: &mut Package, ptr: &mut Ptr, internal: bool) -> Result<Effect> {
                     sec.anonymous = false;
                     Effect::SectionReplaced(si)
                 };
-                sec.stype = value.clone();
+                p.set_section_type(si, &value);
                 eff
             }
         }

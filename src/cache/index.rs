@@ -360,7 +360,7 @@ impl Index {
                 };
                 options.push(Opt { name: self.string(&d, o, 0)?.to_vec(), value });
             }
-            p.sections.push(Section {
+            p.push_section(Section {
                 name: self.string(&d, r, 0)?.to_vec(),
                 stype: self.string(&d, t, 0)?.to_vec(),
                 anonymous: field(r, 20) != 0,

@@ -62,25 +62,27 @@ pub fn parse_spans(s: &[u8]) -> Result<Spans> {
         Some(i) => (i, Some(i + 1..s.len())),
         None => (s.len(), None),
     };
-    let mut parts: Vec<Range<usize>> = Vec::with_capacity(3);
+    let mut parts: [Range<usize>; 3] = [0..0, 0..0, 0..0];
+    let mut n = 0;
     let mut start = 0;
     for i in 0..=key_end {
         if i == key_end || s[i] == b'.' {
-            parts.push(start..i);
-            start = i + 1;
-            if parts.len() > 3 {
+            if n == 3 {
                 return fail(ErrorCode::Parse);
             }
+            parts[n] = start..i;
+            n += 1;
+            start = i + 1;
         }
     }
-    let target = match parts.len() {
+    let target = match n {
         1 => Target::Package,
         2 => Target::Section,
         _ => Target::Option,
     };
-    let package = parts[0].clone();
-    let section = parts.get(1).cloned();
-    let option = parts.get(2).cloned();
+    let [package, section, option] = parts;
+    let section = (n > 1).then_some(section);
+    let option = (n > 2).then_some(option);
     if !valid_package(&s[package.clone()]) {
         return fail(ErrorCode::Parse);
     }
@@ -181,16 +183,11 @@ impl Sections for Package {
     }
 
     fn type_count(&self, stype: &[u8]) -> usize {
-        self.sections.iter().filter(|s| stype.is_empty() || s.stype == stype).count()
+        Package::type_count(self, stype)
     }
 
     fn nth_of_type(&self, stype: &[u8], n: usize) -> Option<usize> {
-        self.sections
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| stype.is_empty() || s.stype == stype)
-            .nth(n)
-            .map(|(i, _)| i)
+        Package::nth_of_type(self, stype, n)
     }
 
     fn option_index(&self, si: usize, name: &[u8]) -> Option<usize> {
@@ -223,28 +220,30 @@ pub fn resolve(p: &dyn Sections, ptr: &mut Ptr, extended: bool) -> Result<()> {
         return Ok(());
     }
     if ptr.s.is_none() {
-        let name = ptr.section.clone().unwrap_or_default();
-        if ptr.is_extended() {
-            if !extended {
-                return Err(Error(ErrorCode::Inval));
-            }
-            match parse_extended(&name) {
-                None => {
-                    *ptr = Ptr::default();
+        // (section index, whether the name was `@type[n]`), or None when
+        // malformed
+        let found = {
+            let name = ptr.section.as_deref().unwrap_or_default();
+            if ptr.is_extended() {
+                if !extended {
                     return Err(Error(ErrorCode::Inval));
                 }
-                Some((t, i)) => match find_extended(p, t, i) {
-                    Some(si) => {
-                        ptr.s = Some(si);
-                        ptr.section = Some(p.section_name(si));
-                    }
-                    None => return Ok(()),
-                },
+                parse_extended(name).map(|(t, i)| find_extended(p, t, i).map(|si| (si, true)))
+            } else {
+                Some(p.section_index(name).map(|si| (si, false)))
             }
-        } else {
-            match p.section_index(&name) {
-                Some(si) => ptr.s = Some(si),
-                None => return Ok(()),
+        };
+        match found {
+            None => {
+                *ptr = Ptr::default();
+                return Err(Error(ErrorCode::Inval));
+            }
+            Some(None) => return Ok(()),
+            Some(Some((si, by_position))) => {
+                ptr.s = Some(si);
+                if by_position {
+                    ptr.section = Some(p.section_name(si));
+                }
             }
         }
     }

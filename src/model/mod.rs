@@ -2,7 +2,9 @@
 //!
 //! Everything is kept in file order. Named sections are found in O(1) through
 //! an index of first occurrences beside the ordered list (libuci scans the list,
-//! which makes loading O(n²) in named sections).
+//! which makes loading O(n²) in named sections), and `@type[n]` positions in
+//! O(1) through the same index's list of the sections of each type, in order
+//! (libuci walks the section list).
 #![forbid(unsafe_code)]
 
 pub mod hash;
@@ -67,7 +69,38 @@ pub struct Package {
     pub delta: Vec<Delta>,
     /// Changes read from delta files at load time.
     pub saved_delta: Vec<Delta>,
-    index: RefCell<Option<hash::Map<Vec<u8>, usize>>>,
+    index: RefCell<Option<Lookup>>,
+}
+
+/// The lookup index of a package, built on first use and dropped by
+/// structural changes it cannot follow cheaply.
+#[derive(Debug, Clone, Default)]
+struct Lookup {
+    /// Section name → index of its first section.
+    names: hash::Map<Vec<u8>, usize>,
+    /// Section type → indexes of the sections of that type, ascending.
+    types: hash::Map<Vec<u8>, Vec<usize>>,
+}
+
+impl Lookup {
+    fn build(sections: &[Section]) -> Lookup {
+        let mut l = Lookup { names: hash::with_capacity(sections.len()), types: hash::Map::default() };
+        for (i, s) in sections.iter().enumerate() {
+            l.add(i, s);
+        }
+        l
+    }
+
+    /// Notes section `i`, the last one.
+    fn add(&mut self, i: usize, s: &Section) {
+        self.names.entry(s.name.clone()).or_insert(i);
+        match self.types.get_mut(&s.stype) {
+            Some(v) => v.push(i),
+            None => {
+                self.types.insert(s.stype.clone(), vec![i]);
+            }
+        }
+    }
 }
 
 impl PartialEq for Package {
@@ -81,17 +114,31 @@ impl Package {
         Package { name: name.to_vec(), ..Default::default() }
     }
 
+    /// Runs `f` on the lookup index, building it first if needed.
+    fn with_index<R>(&self, f: impl FnOnce(&Lookup) -> R) -> R {
+        let mut idx = self.index.borrow_mut();
+        f(idx.get_or_insert_with(|| Lookup::build(&self.sections)))
+    }
+
     /// Index of the first section called `name`.
     pub fn section_index(&self, name: &[u8]) -> Option<usize> {
-        let mut idx = self.index.borrow_mut();
-        let map = idx.get_or_insert_with(|| {
-            let mut m = hash::with_capacity(self.sections.len());
-            for (i, s) in self.sections.iter().enumerate() {
-                m.entry(s.name.clone()).or_insert(i);
-            }
-            m
-        });
-        map.get(name).copied()
+        self.with_index(|l| l.names.get(name).copied())
+    }
+
+    /// Number of sections of type `stype` (empty = any type), in O(1).
+    pub fn type_count(&self, stype: &[u8]) -> usize {
+        if stype.is_empty() {
+            return self.sections.len();
+        }
+        self.with_index(|l| l.types.get(stype).map_or(0, Vec::len))
+    }
+
+    /// Index of the `n`-th section of type `stype` (empty = any type), in O(1).
+    pub fn nth_of_type(&self, stype: &[u8], n: usize) -> Option<usize> {
+        if stype.is_empty() {
+            return (n < self.sections.len()).then_some(n);
+        }
+        self.with_index(|l| l.types.get(stype).and_then(|v| v.get(n).copied()))
     }
 
     pub fn section(&self, name: &[u8]) -> Option<&Section> {
@@ -106,8 +153,8 @@ impl Package {
     /// Appends a section, keeping the index in step.
     pub fn push_section(&mut self, s: Section) -> usize {
         let i = self.sections.len();
-        if let Some(m) = self.index.get_mut() {
-            m.entry(s.name.clone()).or_insert(i);
+        if let Some(l) = self.index.get_mut() {
+            l.add(i, &s);
         }
         self.sections.push(s);
         i
@@ -120,6 +167,12 @@ impl Package {
 
     pub fn rename_section_at(&mut self, i: usize, name: &[u8]) {
         self.sections[i].name = name.to_vec();
+        self.invalidate_index();
+    }
+
+    /// Changes the type of section `i`.
+    pub fn set_section_type(&mut self, i: usize, stype: &[u8]) {
+        self.sections[i].stype = stype.to_vec();
         self.invalidate_index();
     }
 
@@ -138,7 +191,7 @@ impl Package {
     /// The `@type[n]` index of section `i`: sections of the same type before it.
     pub fn type_index(&self, i: usize) -> usize {
         let t = &self.sections[i].stype;
-        self.sections[..i].iter().filter(|s| &s.stype == t).count()
+        self.with_index(|l| l.types.get(t).map_or(0, |v| v.partition_point(|&j| j < i)))
     }
 
     /// The `@type[n]` indexes of all sections, in one pass.
@@ -153,5 +206,58 @@ impl Package {
                 n
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sec(name: &str, stype: &str) -> Section {
+        Section { name: name.into(), stype: stype.into(), anonymous: false, options: vec![] }
+    }
+
+    /// The index answers as a walk of the section list does.
+    fn check(p: &Package) {
+        for t in [&b""[..], b"host", b"domain", b"none"] {
+            let walk: Vec<usize> =
+                p.sections.iter().enumerate().filter(|(_, s)| t.is_empty() || s.stype == t).map(|(i, _)| i).collect();
+            assert_eq!(p.type_count(t), walk.len(), "count of {t:?}");
+            for (n, &i) in walk.iter().enumerate() {
+                assert_eq!(p.nth_of_type(t, n), Some(i), "@{t:?}[{n}]");
+                if !t.is_empty() {
+                    assert_eq!(p.type_index(i), n);
+                }
+            }
+            assert_eq!(p.nth_of_type(t, walk.len()), None);
+        }
+        assert_eq!(p.type_indexes(), (0..p.sections.len()).map(|i| p.type_index(i)).collect::<Vec<_>>());
+        for (i, s) in p.sections.iter().enumerate() {
+            let first = p.sections.iter().position(|x| x.name == s.name);
+            assert_eq!(p.section_index(&s.name), first, "section {i}");
+        }
+    }
+
+    #[test]
+    fn type_positions_follow_every_change() {
+        let mut p = Package::new(b"dhcp");
+        for i in 0..6 {
+            p.push_section(sec(&format!("h{i}"), if i % 3 == 2 { "domain" } else { "host" }));
+        }
+        check(&p);
+        p.push_section(sec("h6", "host"));
+        check(&p);
+        p.remove_section(1);
+        check(&p);
+        p.rename_section_at(0, b"h5");
+        check(&p);
+        p.set_section_type(2, b"host");
+        check(&p);
+        p.move_section(4, 0);
+        check(&p);
+        p.move_section(0, 5);
+        check(&p);
+        p.push_section(sec("h7", "domain"));
+        check(&p);
     }
 }

@@ -59,7 +59,6 @@ impl Cx<'_> {
             let m = &mut self.st.pkgs[pi];
             (*c).p = m.c;
             (*c).last = &raw mut (*m.c).e;
-            let before = names(c);
             let mut cp = to_core(m, c)?;
             let p = &self.st.core.packages[pi];
             if let Err(e) = lookup::resolve(p, &mut cp, extended) {
@@ -70,7 +69,7 @@ impl Cx<'_> {
                 }
                 return Err(code(e));
             }
-            write_back(m, p, c, &cp, &before, false);
+            write_back(m, p, c, &cp, None, false);
             set_last(c, &cp);
             Ok(pi)
         }
@@ -103,7 +102,7 @@ impl Cx<'_> {
                     m.sync_names(p, si);
                 }
             }
-            write_back(m, p, c, &cp, &before, true);
+            write_back(m, p, c, &cp, Some(&before), true);
             m.sync_fields(p);
             m.sync_deltas(p);
             match r {

@@ -51,22 +51,23 @@ pub(crate) unsafe fn parse_in_place(c: *mut uci_ptr, s: *mut c_char) -> Result<(
         ptr::write_bytes(c, 0, 1);
         let len = libc::strlen(s);
         let bytes = core::slice::from_raw_parts_mut(s.cast::<u8>(), len);
-        let orig = bytes.to_vec();
-        let key_end = orig.iter().position(|&b| b == b'=').unwrap_or(len);
+        // the tuple is split by the core before the separators become NULs
+        let spans = parse_spans(bytes);
+        let key_end = bytes.iter().position(|&b| b == b'=').unwrap_or(len);
         if key_end < len {
             bytes[key_end] = 0;
         }
         let mut dots = 0;
-        for (i, &b) in orig[..key_end].iter().enumerate() {
-            if b == b'.' {
-                bytes[i] = 0;
+        for b in &mut bytes[..key_end] {
+            if *b == b'.' {
+                *b = 0;
                 dots += 1;
                 if dots == 3 {
                     break;
                 }
             }
         }
-        let Ok(sp) = parse_spans(&orig) else {
+        let Ok(sp) = spans else {
             ptr::write_bytes(c, 0, 1);
             return Err(UCI_ERR_PARSE);
         };
@@ -128,10 +129,25 @@ pub(crate) unsafe fn to_core(m: &mut PkgMirror, c: *const uci_ptr) -> Result<Ptr
 /// `ptr->o` survives a failed option lookup); after an edit it is cleared
 /// (deleted objects).
 ///
+/// `before` are `c`'s names before the call, which an edit needs (it may
+/// have freed the strings they pointed at); after a lookup, which frees
+/// nothing, `None` reads them from `c`.
+///
 /// # Safety
 /// `c` is a valid ptr; `m` is in step with `p`; `cp` came from a core call
-/// on `p`; `before` are `c`'s names before that call.
-pub(crate) unsafe fn write_back(m: &PkgMirror, p: &Package, c: *mut uci_ptr, cp: &Ptr, before: &Names, edit: bool) {
+/// on `p`; `before` are `c`'s names before that call, or `None` when that
+/// call freed no C object and changed no name field of `c`.
+pub(crate) unsafe fn write_back(m: &PkgMirror, p: &Package, c: *mut uci_ptr, cp: &Ptr, before: Option<&Names>, edit: bool) {
+    // SAFETY: guaranteed by the caller; the name fields are read before
+    // they are changed.
+    let (section_before, option_before, package_before) = unsafe {
+        match before {
+            Some(b) => (b.section.as_deref(), b.option.as_deref(), b.package.is_some()),
+            None => (cbytes_opt((*c).section), cbytes_opt((*c).option), !(*c).package.is_null()),
+        }
+    };
+    let section_changed = cp.section.is_some() && cp.section.as_deref() != section_before;
+    let option_changed = cp.option.is_some() && cp.option.as_deref() != option_before;
     // SAFETY: guaranteed by the caller; every index is valid in `p` and in
     // the mirror, which is in step with it.
     unsafe {
@@ -151,17 +167,17 @@ pub(crate) unsafe fn write_back(m: &PkgMirror, p: &Package, c: *mut uci_ptr, cp:
             None if edit => (*c).o = ptr::null_mut(),
             None => {}
         }
-        if cp.section.is_some() && cp.section != before.section {
+        if section_changed {
             if let Some(s) = sec {
                 (*c).section = (*s).e.name;
             }
         }
-        if cp.option.is_some() && cp.option != before.option {
+        if option_changed {
             if let Some(o) = opt {
                 (*c).option = (*o).e.name;
             }
         }
-        if edit && before.package.is_none() {
+        if edit && !package_before {
             (*c).package = (*m.c).e.name;
         }
     }
