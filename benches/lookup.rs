@@ -121,7 +121,7 @@ fn package_by_name(b: Bencher) {
     });
 }
 
-/// `@host[n]` in the loaded package (a scan of the section list).
+/// `@host[n]` in the loaded package (the per-type position index, O(1)).
 #[divan::bench(sample_count = 20)]
 fn package_by_type_rank(b: Bencher) {
     let Some(s) = setup() else { return };
