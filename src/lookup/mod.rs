@@ -65,15 +65,14 @@ pub fn parse_spans(s: &[u8]) -> Result<Spans> {
     let mut parts: [Range<usize>; 3] = [0..0, 0..0, 0..0];
     let mut n = 0;
     let mut start = 0;
-    for i in 0..=key_end {
-        if i == key_end || s[i] == b'.' {
-            if n == 3 {
-                return fail(ErrorCode::Parse);
-            }
-            parts[n] = start..i;
-            n += 1;
-            start = i + 1;
+    let dots = s[..key_end].iter().enumerate().filter(|&(_, &c)| c == b'.').map(|(i, _)| i);
+    for end in dots.chain([key_end]) {
+        if n == 3 {
+            return fail(ErrorCode::Parse);
         }
+        parts[n] = start..end;
+        n += 1;
+        start = end + 1;
     }
     let target = match n {
         1 => Target::Package,
