@@ -33,6 +33,8 @@ pub enum Action {
     Apply,
     Rollback,
     Migrate,
+    /// `ucix remote pull`/`watch` applying central revisions.
+    Pull,
 }
 
 impl Action {
@@ -42,6 +44,7 @@ impl Action {
             Action::Apply => "apply",
             Action::Rollback => "rollback",
             Action::Migrate => "migrate",
+            Action::Pull => "pull",
         }
     }
 }
