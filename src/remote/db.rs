@@ -47,13 +47,19 @@ pub fn message(e: &postgres::Error) -> String {
     m
 }
 
-fn db(e: postgres::Error) -> RemoteError {
-    if e.is_closed() || e.as_db_error().is_none() && e.code().is_none() {
+/// A database error: [`RemoteError::Lost`] when the connection is gone
+/// (closed, I/O error, or the server ended the session: SQLSTATE classes
+/// 08 and 57), else [`RemoteError::Db`].
+pub fn error(e: postgres::Error) -> RemoteError {
+    let ended = e.code().is_some_and(|c| c.code().starts_with("08") || c.code().starts_with("57"));
+    if e.is_closed() || ended || e.as_db_error().is_none() && e.code().is_none() {
         RemoteError::Lost(message(&e))
     } else {
         RemoteError::Db(message(&e))
     }
 }
+
+use error as db;
 
 /// Parses a libpq connection string (`key=value …` or a URI).
 pub fn config(url: &str) -> Result<postgres::Config, RemoteError> {

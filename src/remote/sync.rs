@@ -143,20 +143,14 @@ pub fn init(o: &Options) -> Result<String, RemoteError> {
         msg.push_str(&format!("; created key file {}", o.key_file.display()));
         k
     };
-    let mut tx = c.transaction().map_err(|e| RemoteError::Db(db::message(&e)))?;
+    let mut tx = c.transaction().map_err(dberr)?;
     let head = db::ensure_device(&mut tx, &o.device, &key)?;
-    tx.commit().map_err(|e| RemoteError::Db(db::message(&e)))?;
+    tx.commit().map_err(dberr)?;
     msg.push_str(&format!("; device '{}' at revision {head}", o.device));
     Ok(msg)
 }
 
-fn dberr(e: postgres::Error) -> RemoteError {
-    if e.is_closed() {
-        RemoteError::Lost(db::message(&e))
-    } else {
-        RemoteError::Db(db::message(&e))
-    }
-}
+use db::error as dberr;
 
 /// `push`: the committed configuration becomes a new revision when it
 /// differs from the last synced state. Returns the message.
