@@ -21,9 +21,12 @@ fn dev(name: &str, url: &str) -> Dev {
     d
 }
 
+/// Config files (name, bytes) and the sync state file.
+type Snapshot = (Vec<(String, Vec<u8>)>, Option<Vec<u8>>);
+
 /// Everything a failed command must leave alone: config files and the
 /// sync state.
-fn snapshot(d: &Dev) -> (Vec<(String, Vec<u8>)>, Option<Vec<u8>>) {
+fn snapshot(d: &Dev) -> Snapshot {
     (d.files(), std::fs::read(d.env.state_dir().join("remote").join(&d.id)).ok())
 }
 

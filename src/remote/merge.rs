@@ -188,12 +188,13 @@ mod tests {
 
     #[test]
     fn disjoint_changes_merge() {
+        // remote additions follow their predecessor (d after b's place, rem after wan)
         let local = st("config i 'lan'\n\toption a 'L'\n\toption b '2'\n\toption c 'new'\nconfig i 'wan'\n\toption a '1'\nconfig i 'loc'\n");
         let remote = st("config i 'lan'\n\toption a '1'\n\toption d 'r'\nconfig i 'wan'\n\toption a 'R'\nconfig i 'rem'\n");
         let m = merge(&st(BASE), &local, &remote).unwrap();
         assert_eq!(
             text(&m),
-            "\nconfig i 'lan'\n\toption a 'L'\n\toption c 'new'\n\toption d 'r'\n\nconfig i 'wan'\n\toption a 'R'\n\nconfig i 'loc'\n\nconfig i 'rem'\n\n"
+            "\nconfig i 'lan'\n\toption a 'L'\n\toption d 'r'\n\toption c 'new'\n\nconfig i 'wan'\n\toption a 'R'\n\nconfig i 'rem'\n\nconfig i 'loc'\n\n"
         );
     }
 

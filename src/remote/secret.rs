@@ -29,15 +29,10 @@ const NONCE: usize = 24;
 
 /// Decides which options are secret: the built-in names, plus the options
 /// that a package's schema marks with `list secret`.
+#[derive(Default)]
 pub struct SecretRule {
     catalog: Catalog,
     schemas: std::cell::RefCell<std::collections::HashMap<Vec<u8>, Option<crate::schema::Schema>>>,
-}
-
-impl Default for SecretRule {
-    fn default() -> Self {
-        SecretRule { catalog: Catalog::default(), schemas: Default::default() }
-    }
 }
 
 impl SecretRule {
@@ -60,7 +55,7 @@ fn hex(b: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()

@@ -308,7 +308,7 @@ mod tests {
     fn package_round_trip() {
         let p = parse_package(NET, b"network", true).unwrap();
         let st = from_packages([&p]);
-        assert_eq!(st.len(), 1 + 3 + 4);
+        assert_eq!(st.len(), 1 + 3 + 3);
         let q = to_package(&st, b"network").unwrap();
         assert_eq!(q, p);
         assert!(q.sections[1].anonymous);

@@ -461,7 +461,7 @@ pub fn log(o: &Options, details: bool) -> Result<String, RemoteError> {
                 (_, Some(Item::Section { stype, .. })) => format!("section {t}={}", String::from_utf8_lossy(&stype)),
                 (_, Some(Item::Package { .. })) => format!("package {t}"),
             };
-            out.push_str("\t");
+            out.push('\t');
             out.push_str(&line);
             out.push('\n');
         }
