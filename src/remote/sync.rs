@@ -6,6 +6,7 @@
 //! dropped, wrong key, conflict) leaves the configuration as it was.
 #![forbid(unsafe_code)]
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -85,8 +86,14 @@ impl SyncState {
 /// The committed configuration of the context's config directory (pending
 /// changes in delta files are not part of it), without [`LOCAL_ONLY`].
 pub fn local_state(ctx: &Context) -> Result<State, RemoteError> {
+    read_local(ctx).map(|(st, _)| st)
+}
+
+/// [`local_state`] and the bytes of each file it was read from.
+fn read_local(ctx: &Context) -> Result<(State, BTreeMap<Vec<u8>, Vec<u8>>), RemoteError> {
     let names = crate::store::context::list_configs(&ctx.confdir).unwrap_or_default();
     let mut st = State::new();
+    let mut files = BTreeMap::new();
     for n in names.iter().filter(|n| n.as_slice() != LOCAL_ONLY) {
         let (file, _) = ctx.config_path(n);
         let data = std::fs::read(path(&file)).map_err(|e| RemoteError::Local(format!("cannot read {}: {e}", String::from_utf8_lossy(&file))))?;
@@ -100,8 +107,9 @@ pub fn local_state(ctx: &Context) -> Result<State, RemoteError> {
             ))
         })?;
         state::add_package(&mut st, &p);
+        files.insert(n.clone(), data);
     }
-    Ok(st)
+    Ok((st, files))
 }
 
 /// The section type of a key's section in `st` (empty when unknown).
@@ -231,7 +239,7 @@ fn stall_point() {
 
 /// `pull` over an open connection.
 pub fn pull_with(c: &mut Client, ctx: &mut Context, o: &Options, key: &Key) -> Result<Pulled, RemoteError> {
-    let local = local_state(ctx)?;
+    let (local, files) = read_local(ctx)?;
     let sync = SyncState::load(&o.device)?;
     let mut tx = c.build_transaction().isolation_level(IsolationLevel::RepeatableRead).read_only(true).start().map_err(dberr)?;
     let instance = db::check_schema(&mut tx)?;
@@ -258,19 +266,21 @@ pub fn pull_with(c: &mut Client, ctx: &mut Context, o: &Options, key: &Key) -> R
     names.extend(state::package_names(&merged));
     names.sort();
     names.dedup();
-    let mut writes: Vec<(Vec<u8>, Option<Vec<u8>>)> = vec![];
+    let mut writes: Vec<(Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>)> = vec![];
     for n in &names {
         let a: Vec<_> = state::package_items(&local, n).collect();
         let b: Vec<_> = state::package_items(&merged, n).collect();
         if a != b {
-            writes.push((n.clone(), state::package_text(&merged, n)));
+            // written only if the file still holds what was merged
+            writes.push((n.clone(), state::package_text(&merged, n), files.get(n).cloned()));
         }
     }
     if !writes.is_empty() {
-        txn::write_contents_as(ctx, &writes, Action::Pull, Origin::Ucix).map_err(|f| RemoteError::Local(format!("commit failed, nothing was changed: {}", f.msg)))?;
+        txn::replace_contents_as(ctx, &writes, Action::Pull, Origin::Ucix)
+            .map_err(|f| RemoteError::Local(format!("commit failed, nothing was changed: {}", f.msg)))?;
     }
     SyncState { instance, rev: dev.head, base: remote }.save(&o.device)?;
-    Ok(Pulled { from: sync.rev, to: dev.head, packages: writes.into_iter().map(|(n, _)| n).collect() })
+    Ok(Pulled { from: sync.rev, to: dev.head, packages: writes.into_iter().map(|(n, _, _)| n).collect() })
 }
 
 fn describe(cs: &[Conflict], local: &State, remote: &State) -> Vec<String> {

@@ -245,6 +245,29 @@ pub fn write_contents_as(
     Ok(dones)
 }
 
+/// [`write_contents_as`] for packages whose file must still hold the
+/// given bytes (`None`: must not exist): `(name, new text or None to
+/// remove, expected current bytes)`. A file that changed meanwhile fails
+/// the whole commit, nothing changed.
+pub fn replace_contents_as(
+    ctx: &mut Context,
+    contents: &[(Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>)],
+    action: Action,
+    origin: Origin,
+) -> std::result::Result<Vec<Done>, Failure> {
+    for (n, _, _) in contents {
+        if !crate::lookup::valid_package(n) {
+            return Err(Failure::msg(ErrorCode::Inval, format!("invalid package name {}", String::from_utf8_lossy(n))));
+        }
+    }
+    let settings = Settings::load(ctx);
+    let want = hooks::wants_changes(ctx, &settings, origin);
+    let sources = contents.iter().map(|(n, t, e)| Source::Replace { name: n.clone(), text: t.clone(), expect: e.clone() }).collect();
+    let dones = engine::run(ctx, sources, want)?;
+    finish(ctx, &settings, &dones, action, origin);
+    Ok(dones)
+}
+
 /// After a durable commit: history, then hooks and events. Files written
 /// by explicit path (not a package loaded by name) get neither.
 fn finish(ctx: &mut Context, settings: &Settings, dones: &[Done], action: Action, origin: Origin) {
