@@ -89,8 +89,11 @@ pub fn local_state(ctx: &Context) -> Result<State, RemoteError> {
     read_local(ctx).map(|(st, _)| st)
 }
 
+/// Package name → the bytes of its file.
+type Files = BTreeMap<Vec<u8>, Vec<u8>>;
+
 /// [`local_state`] and the bytes of each file it was read from.
-fn read_local(ctx: &Context) -> Result<(State, BTreeMap<Vec<u8>, Vec<u8>>), RemoteError> {
+fn read_local(ctx: &Context) -> Result<(State, Files), RemoteError> {
     let names = crate::store::context::list_configs(&ctx.confdir).unwrap_or_default();
     let mut st = State::new();
     let mut files = BTreeMap::new();
@@ -266,7 +269,7 @@ pub fn pull_with(c: &mut Client, ctx: &mut Context, o: &Options, key: &Key) -> R
     names.extend(state::package_names(&merged));
     names.sort();
     names.dedup();
-    let mut writes: Vec<(Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>)> = vec![];
+    let mut writes: Vec<txn::Replacement> = vec![];
     for n in &names {
         let a: Vec<_> = state::package_items(&local, n).collect();
         let b: Vec<_> = state::package_items(&merged, n).collect();

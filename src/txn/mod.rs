@@ -245,13 +245,17 @@ pub fn write_contents_as(
     Ok(dones)
 }
 
+/// One package of [`replace_contents_as`]: (name, new text or `None` to
+/// remove, the bytes the file must still hold or `None`: must not exist).
+pub type Replacement = (Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// [`write_contents_as`] for packages whose file must still hold the
 /// given bytes (`None`: must not exist): `(name, new text or None to
 /// remove, expected current bytes)`. A file that changed meanwhile fails
 /// the whole commit, nothing changed.
 pub fn replace_contents_as(
     ctx: &mut Context,
-    contents: &[(Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>)],
+    contents: &[Replacement],
     action: Action,
     origin: Origin,
 ) -> std::result::Result<Vec<Done>, Failure> {
