@@ -10,7 +10,6 @@
 //! and `REMOTE_BENCH_SIZES=10,100` change the series.
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 #[path = "../tests/remote_support/mod.rs"]
 mod remote_support;
