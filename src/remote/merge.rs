@@ -9,7 +9,7 @@
 //! Deleting a package or section that the other side changed is a conflict.
 #![forbid(unsafe_code)]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use super::state::{tuple, Item, Key, State};
 use crate::model::Value;
@@ -123,10 +123,13 @@ fn same_relative_order(a: &[Vec<u8>], b: &[Vec<u8>]) -> bool {
 pub fn merge_order(base: &[Vec<u8>], local: &[Vec<u8>], remote: &[Vec<u8>]) -> Vec<Vec<u8>> {
     let (main, other) = if same_relative_order(remote, base) { (local, remote) } else { (remote, local) };
     let mut out: Vec<Vec<u8>> = main.to_vec();
+    let base_set: HashSet<&Vec<u8>> = base.iter().collect();
+    let mut in_out: HashSet<Vec<u8>> = out.iter().cloned().collect();
     for (i, x) in other.iter().enumerate() {
-        if out.contains(x) || base.contains(x) {
+        if in_out.contains(x) || base_set.contains(x) {
             continue;
         }
+        in_out.insert(x.clone());
         let at = other[..i].iter().rev().find_map(|p| out.iter().position(|o| o == p).map(|j| j + 1)).unwrap_or(0);
         out.insert(at, x.clone());
     }
@@ -134,33 +137,45 @@ pub fn merge_order(base: &[Vec<u8>], local: &[Vec<u8>], remote: &[Vec<u8>]) -> V
 }
 
 /// Drops options of missing sections and sections of missing packages;
-/// every order lists exactly the children present.
+/// every order lists exactly the children present. One pass in key order
+/// (a package's item sorts before its sections, a section's before its
+/// options).
 fn prune(mut st: State) -> State {
-    let keys: Vec<Key> = st.keys().cloned().collect();
-    for k in &keys {
-        let orphan = if !k.2.is_empty() {
-            !matches!(st.get(&(k.0.clone(), k.1.clone(), vec![])), Some(Item::Section { .. }))
-        } else if !k.1.is_empty() {
-            !matches!(st.get(&(k.0.clone(), vec![], vec![])), Some(Item::Package { .. }))
-        } else {
+    let mut pkg: Option<Vec<u8>> = None;
+    let mut sec: Option<(Vec<u8>, Vec<u8>)> = None;
+    st.retain(|k, v| {
+        if k.1.is_empty() && !k.2.is_empty() {
             false
-        };
-        if orphan {
-            st.remove(k);
+        } else if k.1.is_empty() {
+            let ok = matches!(v, Item::Package { .. });
+            pkg = ok.then(|| k.0.clone());
+            ok
+        } else if k.2.is_empty() {
+            let ok = matches!(v, Item::Section { .. }) && pkg.as_ref() == Some(&k.0);
+            sec = ok.then(|| (k.0.clone(), k.1.clone()));
+            ok
+        } else {
+            matches!(v, Item::Value(_)) && sec.as_ref().is_some_and(|(p, s)| *p == k.0 && *s == k.1)
+        }
+    });
+    let mut children: BTreeMap<(Vec<u8>, Vec<u8>), Vec<Vec<u8>>> = BTreeMap::new();
+    for k in st.keys() {
+        if k.2.is_empty() && !k.1.is_empty() {
+            children.entry((k.0.clone(), vec![])).or_default().push(k.1.clone());
+        } else if !k.2.is_empty() {
+            children.entry((k.0.clone(), k.1.clone())).or_default().push(k.2.clone());
         }
     }
-    let keys: Vec<Key> = st.keys().cloned().collect();
-    for k in keys.iter().filter(|k| k.2.is_empty()) {
-        let children: Vec<Vec<u8>> = if k.1.is_empty() {
-            keys.iter().filter(|c| c.0 == k.0 && !c.1.is_empty() && c.2.is_empty()).map(|c| c.1.clone()).collect()
-        } else {
-            keys.iter().filter(|c| c.0 == k.0 && c.1 == k.1 && !c.2.is_empty()).map(|c| c.2.clone()).collect()
-        };
-        if let Some(Item::Package { order } | Item::Section { order, .. }) = st.get_mut(k) {
-            order.retain(|n| children.binary_search(n).is_ok());
-            let mut seen = BTreeSet::new();
-            order.retain(|n| seen.insert(n.clone()));
-            for c in children {
+    for (k, v) in st.iter_mut() {
+        if !k.2.is_empty() {
+            continue;
+        }
+        let present = children.remove(&(k.0.clone(), k.1.clone())).unwrap_or_default();
+        if let Item::Package { order } | Item::Section { order, .. } = v {
+            let set: HashSet<&Vec<u8>> = present.iter().collect();
+            let mut seen: HashSet<Vec<u8>> = HashSet::new();
+            order.retain(|n| set.contains(n) && seen.insert(n.clone()));
+            for c in present {
                 if !seen.contains(&c) {
                     order.push(c);
                 }
