@@ -279,6 +279,10 @@ pub fn pull_with(c: &mut Client, ctx: &mut Context, o: &Options, key: &Key) -> R
         }
     }
     if !writes.is_empty() {
+        // an apply waiting for confirmation would roll this commit back
+        if let Some(msg) = txn::apply::refusal() {
+            return Err(RemoteError::Local(format!("refused: {msg}")));
+        }
         txn::replace_contents_as(ctx, &writes, Action::Pull, Origin::Ucix)
             .map_err(|f| RemoteError::Local(format!("commit failed, nothing was changed: {}", f.msg)))?;
     }
