@@ -310,3 +310,21 @@ fn watch_applies_new_revisions() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn pull_waits_for_a_pending_apply() {
+    let Some((_pg, a)) = setup("applying") else { return };
+    seed(&a);
+    a.ok(&["init"]);
+    a.ok(&["push"]);
+    assert_eq!(a.batch("set network.lan.proto=dhcp\n").status, 0);
+    a.uci(&["set", "wireless.radio0.channel=1"]);
+    a.uci(&["apply", "--timeout", "120"]);
+    let before = a.files();
+    let r = a.remote(&["pull"]);
+    assert_eq!(r.status, 1, "{}", r.stdout);
+    assert!(r.stderr.starts_with("ucix: remote pull: refused: a rollback is pending"), "{}", r.stderr);
+    assert_eq!(a.files(), before);
+    a.uci(&["confirm"]);
+    assert_eq!(a.ok(&["pull"]), "pulled revision 2: changed network\n");
+}
