@@ -55,7 +55,14 @@ impl Pg {
             say("SKIPPED: the remote tests run PostgreSQL as the postgres user and must run as root");
             return None;
         }
-        let dir = common::target_tmpdir().join(format!("pg-{tag}-{}", std::process::id()));
+        // under the target directory when the postgres user can reach it
+        // (a checkout under /root cannot be), else under /var/tmp (not /tmp:
+        // the isolated commands see an empty /tmp)
+        let tmp = common::target_tmpdir();
+        std::fs::create_dir_all(tmp).unwrap();
+        let reachable = Command::new("runuser").args(["-u", "postgres", "--", "test", "-x"]).arg(tmp).status().is_ok_and(|s| s.success());
+        let parent = if reachable { tmp.to_path_buf() } else { PathBuf::from("/var/tmp") };
+        let dir = parent.join(format!("ucix-pg-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let sock = dir.join("sock");
         std::fs::create_dir_all(&sock).unwrap();
