@@ -35,6 +35,9 @@ have setpriv || missing+=(util-linux)
 have busybox || missing+=(busybox)
 # the fuzz targets (scripts/fuzz.sh) build libFuzzer, which is C++
 have g++ || missing+=(g++)
+# tests/remote_*.rs run a PostgreSQL server (initdb, pg_ctl, psql, pg_dump)
+ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
+have runuser || missing+=(util-linux)
 
 if [ "${#missing[@]}" -gt 0 ]; then
     log "installing missing system packages: ${missing[*]}"
@@ -48,7 +51,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
         apt-get install -y --no-install-recommends "${missing[@]}"
 else
-    log "system packages present (lua5.1, liblua5.1-0-dev, valgrind, unshare, setpriv, gcc, g++, nm, md5sum, pkg-config, python3, dash, busybox)"
+    log "system packages present (lua5.1, liblua5.1-0-dev, valgrind, unshare, setpriv, gcc, g++, nm, md5sum, pkg-config, python3, dash, busybox, postgresql)"
 fi
 
 # --- 2. toolchain ------------------------------------------------------------

@@ -41,6 +41,8 @@ pub mod error;
 pub mod hooks;
 pub mod lookup;
 pub mod model;
+#[cfg(feature = "remote")]
+pub mod remote;
 pub mod schema;
 pub mod store;
 pub mod syntax;

@@ -17,6 +17,10 @@
 //!     option keep '5'         # versions kept per package (0: no history)
 //! config apply 'apply'
 //!     option timeout '90'     # default of ucix apply --timeout
+//! config remote 'remote'      # defaults of ucix remote (read by crate::remote::Options)
+//!     option url 'host=/run/postgresql dbname=fleet'
+//!     option device 'ap-17'
+//!     option key_file '/etc/ucix/remote.key'
 //! ```
 //!
 //! A section is found by its name, else as the first section of that type.

@@ -17,6 +17,7 @@
 //!     list option 'ipaddr:ipaddr'
 //!     list list 'dns:ipaddr'                  # a list option: every element is checked
 //!     list required 'proto'                   # must be present (and non-empty)
+//!     list secret 'key'                       # holds a secret (ucix remote encrypts it)
 //!
 //! config step                                 # a migration step from version 1 to 2
 //!     option version '2'
@@ -51,6 +52,9 @@ pub struct OptionSpec {
     pub list: bool,
     /// Named in `list required`.
     pub required: bool,
+    /// Named in `list secret`: holds a secret (`ucix remote` stores it
+    /// encrypted).
+    pub secret: bool,
 }
 
 /// The options of one section type.
@@ -292,11 +296,12 @@ pub fn parse(text: &[u8], package: &[u8], origin: &str) -> Result<Schema, Schema
                     schema.sections.len() - 1
                 });
                 let required = values(s, "required");
+                let secret = values(s, "secret");
                 let mut specs: Vec<(Vec<u8>, bool)> = values(s, "option").into_iter().map(|v| (v, false)).collect();
                 specs.extend(values(s, "list").into_iter().map(|v| (v, true)));
-                for r in &required {
+                for r in required.iter().chain(&secret) {
                     if !specs.iter().any(|(v, _)| split_spec(v).is_some_and(|(n, _, _)| &n == r)) {
-                        // required without a datatype: any non-empty value
+                        // required or secret without a datatype: any value
                         let mut spec = r.clone();
                         spec.extend_from_slice(b":string");
                         specs.push((spec, false));
@@ -307,7 +312,7 @@ pub fn parse(text: &[u8], package: &[u8], origin: &str) -> Result<Schema, Schema
                         return Err(err(format!("'{}' is not a valid option (name:datatype[:default])", lossy(&spec))));
                     };
                     let expr = datatypes::parse_bytes(&dt);
-                    let o = OptionSpec { required: required.contains(&name), name, datatype: dt, expr, default, list };
+                    let o = OptionSpec { required: required.contains(&name), secret: secret.contains(&name), name, datatype: dt, expr, default, list };
                     let sec = &mut schema.sections[idx];
                     match sec.options.iter_mut().find(|x| x.name == o.name) {
                         Some(x) => *x = o,
@@ -429,7 +434,7 @@ mod tests {
     fn parses_a_schema() {
         let text = b"config schema\n\toption version '3'\n\toption enforce 'yes'\n\n\
             config section\n\toption type 'interface'\n\tlist option 'proto:string'\n\tlist list 'dns:ipaddr'\n\
-            \tlist option 'mtu:range(68,9200):1500'\n\tlist required 'proto'\n\tlist required 'device'\n\n\
+            \tlist option 'mtu:range(68,9200):1500'\n\tlist required 'proto'\n\tlist required 'device'\n\tlist secret 'token'\n\n\
             config step\n\toption version '3'\n\toption action 'rename_option'\n\toption type 'interface'\n\toption option 'ifname'\n\toption to 'device'\n";
         let s = parse(text, b"network", "test").unwrap();
         assert_eq!((s.version, s.initial, s.enforce), (3, 1, true));
@@ -439,6 +444,7 @@ mod tests {
         assert!(s.option(b"interface", b"dns").unwrap().list);
         assert!(s.option(b"interface", b"proto").unwrap().required);
         assert!(s.option(b"interface", b"device").unwrap().required);
+        assert!(s.option(b"interface", b"token").unwrap().secret && !s.option(b"interface", b"mtu").unwrap().secret);
         assert_eq!(s.steps_between(1, 3).len(), 1);
         assert_eq!(s.steps_between(3, 3).len(), 0);
     }

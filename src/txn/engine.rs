@@ -49,6 +49,10 @@ pub enum Source<'a> {
     Package { pkg: &'a mut Package, overwrite: bool },
     /// New text for package `name`'s file; `None` removes the file.
     Text { name: Vec<u8>, text: Option<Vec<u8>> },
+    /// Like `Text`, but only while the file still holds `expect` (`None`:
+    /// it does not exist), checked under its lock; otherwise the commit
+    /// fails and nothing changes (a concurrent commit is never overwritten).
+    Replace { name: Vec<u8>, text: Option<Vec<u8>>, expect: Option<Vec<u8>> },
 }
 
 /// The outcome for one package.
@@ -148,7 +152,7 @@ pub fn run(ctx: &mut Context, sources: Vec<Source<'_>>, want_pkgs: bool) -> Resu
                 let dir = if pkg.uses_conf2 { ctx.conf2dir.clone().unwrap_or_default() } else { ctx.confdir.clone() };
                 (pkg.name.clone(), target, dir, pkg.has_delta || pkg.path.is_none(), false)
             }
-            Source::Text { name, text } => {
+            Source::Text { name, text } | Source::Replace { name, text, .. } => {
                 let (target, c2) = ctx.config_path(name);
                 let dir = if c2 { ctx.conf2dir.clone().unwrap_or_default() } else { ctx.confdir.clone() };
                 (name.clone(), target, dir, true, text.is_none())
@@ -209,6 +213,19 @@ pub fn run(ctx: &mut Context, sources: Vec<Source<'_>>, want_pkgs: bool) -> Resu
         p.lock = Some(f);
     }
 
+    // Replace sources: each file must still hold what the caller read;
+    // otherwise remove the files step 2 created and change nothing.
+    let stale = sources.iter().zip(&preps).find_map(|(s, p)| match s {
+        Source::Replace { expect, .. } if p.done.old_text != *expect => Some(p.done.target.clone()),
+        _ => None,
+    });
+    if let Some(t) = stale {
+        for p in preps.iter().filter(|p| p.lock.is_some() && p.done.old_text.is_none()) {
+            let _ = fs::remove_file(path(&p.done.target));
+        }
+        return Err(Failure::msg(ErrorCode::Io, format!("{} changed meanwhile", String::from_utf8_lossy(&t))));
+    }
+
     // 3. new contents
     let export_names = ctx.flags & FLAG_EXPORT_NAME != 0;
     for (src, p) in sources.into_iter().zip(preps.iter_mut()) {
@@ -254,7 +271,7 @@ pub fn run(ctx: &mut Context, sources: Vec<Source<'_>>, want_pkgs: bool) -> Resu
                 }
                 p.write = Some(Some(text));
             }
-            Source::Text { name, text } => {
+            Source::Text { name, text } | Source::Replace { name, text, .. } => {
                 if p.remove && p.lock.is_none() {
                     continue;
                 }
@@ -440,6 +457,36 @@ mod tests {
         assert_eq!(done[0].new_pkg.as_ref().unwrap().sections[0].name, b"new");
         let names: Vec<_> = fs::read_dir(d.path().join("config")).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, ["a"]);
+    }
+
+    #[test]
+    fn replace_only_what_is_expected() {
+        let d = tempfile::tempdir().unwrap();
+        fs::create_dir(d.path().join("config")).unwrap();
+        fs::write(d.path().join("config/a"), "config t 'a'\n").unwrap();
+        let mut ctx = ctx_in(d.path());
+        let new = || Some(b"\nconfig t 'new'\n\n".to_vec());
+        // b was created meanwhile: nothing is written (nor created)
+        fs::write(d.path().join("config/b"), "config t 'b'\n").unwrap();
+        let sources = vec![
+            Source::Replace { name: b"a".to_vec(), text: new(), expect: Some(b"config t 'a'\n".to_vec()) },
+            Source::Replace { name: b"b".to_vec(), text: new(), expect: None },
+            Source::Replace { name: b"c".to_vec(), text: new(), expect: None },
+        ];
+        let f = run(&mut ctx, sources, false).unwrap_err();
+        assert!(f.msg.ends_with("config/b changed meanwhile"), "{}", f.msg);
+        assert_eq!(fs::read(d.path().join("config/a")).unwrap(), b"config t 'a'\n");
+        assert_eq!(fs::read(d.path().join("config/b")).unwrap(), b"config t 'b'\n");
+        assert!(!d.path().join("config/c").exists());
+        let sources = vec![
+            Source::Replace { name: b"a".to_vec(), text: new(), expect: Some(b"config t 'a'\n".to_vec()) },
+            Source::Replace { name: b"b".to_vec(), text: None, expect: Some(b"config t 'b'\n".to_vec()) },
+            Source::Replace { name: b"c".to_vec(), text: new(), expect: None },
+        ];
+        run(&mut ctx, sources, false).unwrap();
+        assert_eq!(fs::read(d.path().join("config/a")).unwrap(), b"\nconfig t 'new'\n\n");
+        assert!(!d.path().join("config/b").exists());
+        assert_eq!(fs::read(d.path().join("config/c")).unwrap(), b"\nconfig t 'new'\n\n");
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub enum Action {
     Apply,
     Rollback,
     Migrate,
+    /// `ucix remote pull`/`watch` applying central revisions.
+    Pull,
 }
 
 impl Action {
@@ -42,6 +44,7 @@ impl Action {
             Action::Apply => "apply",
             Action::Rollback => "rollback",
             Action::Migrate => "migrate",
+            Action::Pull => "pull",
         }
     }
 }
@@ -237,6 +240,33 @@ pub fn write_contents_as(
     let settings = Settings::load(ctx);
     let want = hooks::wants_changes(ctx, &settings, origin);
     let sources = contents.iter().map(|(n, t)| Source::Text { name: n.clone(), text: t.clone() }).collect();
+    let dones = engine::run(ctx, sources, want)?;
+    finish(ctx, &settings, &dones, action, origin);
+    Ok(dones)
+}
+
+/// One package of [`replace_contents_as`]: (name, new text or `None` to
+/// remove, the bytes the file must still hold or `None`: must not exist).
+pub type Replacement = (Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>);
+
+/// [`write_contents_as`] for packages whose file must still hold the
+/// given bytes (`None`: must not exist): `(name, new text or None to
+/// remove, expected current bytes)`. A file that changed meanwhile fails
+/// the whole commit, nothing changed.
+pub fn replace_contents_as(
+    ctx: &mut Context,
+    contents: &[Replacement],
+    action: Action,
+    origin: Origin,
+) -> std::result::Result<Vec<Done>, Failure> {
+    for (n, _, _) in contents {
+        if !crate::lookup::valid_package(n) {
+            return Err(Failure::msg(ErrorCode::Inval, format!("invalid package name {}", String::from_utf8_lossy(n))));
+        }
+    }
+    let settings = Settings::load(ctx);
+    let want = hooks::wants_changes(ctx, &settings, origin);
+    let sources = contents.iter().map(|(n, t, e)| Source::Replace { name: n.clone(), text: t.clone(), expect: e.clone() }).collect();
     let dones = engine::run(ctx, sources, want)?;
     finish(ctx, &settings, &dones, action, origin);
     Ok(dones)

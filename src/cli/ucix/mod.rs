@@ -7,6 +7,7 @@
 
 pub mod cache;
 pub mod hooks;
+pub mod remote;
 pub mod schema;
 pub mod txn;
 
@@ -20,7 +21,7 @@ use super::uci::{self, Session};
 
 /// ucix's own commands, each implemented in a submodule.
 pub const EXTENSIONS: &[&str] =
-    &["commit", "apply", "confirm", "rollback", "history", "validate", "migrate", "cache", "stats", "hooks"];
+    &["commit", "apply", "confirm", "rollback", "history", "validate", "migrate", "cache", "stats", "hooks", "remote"];
 
 fn app() -> Command {
     let mut app = Command::new("ucix")
@@ -29,7 +30,7 @@ fn app() -> Command {
         .after_help("Any other command (get, set, show, export, import, changes, add, add_list, del_list, delete, rename, revert, reorder, batch) behaves exactly as in uci. uci options: -c <confdir> -C <conf2dir> -t <savedir> -p <deltadir> -P <deltadir> -q -s -S -n -N -X -d <delim> -f <file> -m")
         .no_binary_name(true)
         .disable_help_subcommand(true);
-    for c in txn::commands().into_iter().chain(schema::commands()).chain(cache::commands()).chain(hooks::commands()) {
+    for c in txn::commands().into_iter().chain(schema::commands()).chain(cache::commands()).chain(hooks::commands()).chain(remote::commands()) {
         app = app.subcommand(c);
     }
     app
@@ -98,6 +99,7 @@ fn dispatch(s: &mut Session, m: &ArgMatches) -> i32 {
         .or_else(|| schema::run(s, name, sub))
         .or_else(|| cache::run(s, name, sub))
         .or_else(|| hooks::run(s, name, sub))
+        .or_else(|| remote::run(s, name, sub))
         .unwrap_or_else(|| {
             eprintln!("ucix: unknown command {name}");
             2
