@@ -33,6 +33,7 @@
 //! ```
 #![deny(unsafe_code)]
 
+pub mod audit;
 pub mod cache;
 pub mod cli;
 pub mod delta;
