@@ -43,6 +43,7 @@ pub mod hooks;
 pub mod lookup;
 pub mod model;
 pub mod schema;
+pub mod serve;
 pub mod store;
 pub mod syntax;
 pub mod txn;

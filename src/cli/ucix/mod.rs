@@ -9,6 +9,7 @@ pub mod audit;
 pub mod cache;
 pub mod hooks;
 pub mod schema;
+pub mod serve;
 pub mod txn;
 
 use std::ffi::OsString;
@@ -21,7 +22,7 @@ use super::uci::{self, Session};
 
 /// ucix's own commands, each implemented in a submodule.
 pub const EXTENSIONS: &[&str] =
-    &["commit", "apply", "confirm", "rollback", "history", "validate", "migrate", "cache", "stats", "hooks", "audit"];
+    &["commit", "apply", "confirm", "rollback", "history", "validate", "migrate", "cache", "stats", "hooks", "audit", "serve"];
 
 fn app() -> Command {
     let mut app = Command::new("ucix")
@@ -30,7 +31,7 @@ fn app() -> Command {
         .after_help("Any other command (get, set, show, export, import, changes, add, add_list, del_list, delete, rename, revert, reorder, batch) behaves exactly as in uci. uci options: -c <confdir> -C <conf2dir> -t <savedir> -p <deltadir> -P <deltadir> -q -s -S -n -N -X -d <delim> -f <file> -m")
         .no_binary_name(true)
         .disable_help_subcommand(true);
-    for c in txn::commands().into_iter().chain(schema::commands()).chain(cache::commands()).chain(hooks::commands()).chain(audit::commands()) {
+    for c in txn::commands().into_iter().chain(schema::commands()).chain(cache::commands()).chain(hooks::commands()).chain(audit::commands()).chain(serve::commands()) {
         app = app.subcommand(c);
     }
     app
@@ -101,6 +102,7 @@ fn dispatch(s: &mut Session, m: &ArgMatches) -> i32 {
         .or_else(|| cache::run(s, name, sub))
         .or_else(|| hooks::run(s, name, sub))
         .or_else(|| audit::run(s, name, sub))
+        .or_else(|| serve::run(s, name, sub))
         .unwrap_or_else(|| {
             eprintln!("ucix: unknown command {name}");
             2
