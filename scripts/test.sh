@@ -35,6 +35,10 @@ have setpriv || missing+=(util-linux)
 have busybox || missing+=(busybox)
 # the fuzz targets (scripts/fuzz.sh) build libFuzzer, which is C++
 have g++ || missing+=(g++)
+# tests/serve_*.rs: a private bus and real clients
+have dbus-daemon || missing+=(dbus-daemon)
+have dbus-send || missing+=(dbus-bin)
+have gdbus || missing+=(libglib2.0-bin)
 
 if [ "${#missing[@]}" -gt 0 ]; then
     log "installing missing system packages: ${missing[*]}"
@@ -48,7 +52,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
         apt-get install -y --no-install-recommends "${missing[@]}"
 else
-    log "system packages present (lua5.1, liblua5.1-0-dev, valgrind, unshare, setpriv, gcc, g++, nm, md5sum, pkg-config, python3, dash, busybox)"
+    log "system packages present (lua5.1, liblua5.1-0-dev, valgrind, unshare, setpriv, gcc, g++, nm, md5sum, pkg-config, python3, dash, busybox, dbus-daemon, dbus-send, gdbus)"
 fi
 
 # --- 2. toolchain ------------------------------------------------------------

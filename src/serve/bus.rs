@@ -392,7 +392,7 @@ impl Service {
             for n in ops::pending_packages()? {
                 c.need(&n, Access::Write)?;
             }
-            ops::confirm()
+            ops::confirm(&c.ctx)
         })
         .await
     }
@@ -403,7 +403,7 @@ impl Service {
             for n in ops::pending_packages()? {
                 c.need(&n, Access::Write)?;
             }
-            ops::rollback()
+            ops::rollback(&c.ctx)
         })
         .await
     }

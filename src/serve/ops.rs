@@ -106,9 +106,11 @@ impl Base {
     }
 }
 
-/// Checks a package name.
+/// Checks a package name: `[A-Za-z0-9_-]+` over the bus (a file name in
+/// the config directory, never a path).
 pub fn check_package(config: &str) -> OpResult<()> {
-    if config.is_empty() || !lookup::valid_package(config.as_bytes()) || config.contains('.') {
+    let plain = config.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-');
+    if !plain || !lookup::valid_package(config.as_bytes()) {
         return err(Kind::InvalidArgs, format!("invalid package name {config:?}"));
     }
     Ok(())
@@ -436,12 +438,12 @@ pub fn pending_packages() -> OpResult<Vec<String>> {
     }
 }
 
-pub fn confirm() -> OpResult<String> {
-    apply::confirm().map_err(from_failure)
+pub fn confirm(ctx: &Context) -> OpResult<String> {
+    apply::confirm_as(ctx.actor).map_err(from_failure)
 }
 
-pub fn rollback() -> OpResult<Vec<String>> {
-    let done = apply::rollback().map_err(from_failure)?;
+pub fn rollback(ctx: &Context) -> OpResult<Vec<String>> {
+    let done = apply::rollback_as(ctx.actor).map_err(from_failure)?;
     Ok(done.iter().map(|n| String::from_utf8_lossy(n).into_owned()).collect())
 }
 
