@@ -100,6 +100,11 @@ impl Bus {
     /// A scratch directory with `files` in its config directory, a bus,
     /// and `ucix serve` on it.
     pub fn start(name: &str, files: &[(&str, &str)]) -> Bus {
+        Bus::start_with(name, files, bus_config)
+    }
+
+    /// [`Bus::start`] with the bus configuration `config(socket)`.
+    pub fn start_with(name: &str, files: &[(&str, &str)], config: fn(&std::path::Path) -> String) -> Bus {
         let env = TestEnv::new(name);
         std::fs::create_dir_all(env.confdir()).unwrap();
         for (f, text) in files {
@@ -107,7 +112,7 @@ impl Bus {
         }
         let sock = env.base().join("bus.sock");
         let conf = env.base().join("bus.conf");
-        std::fs::write(&conf, bus_config(&sock)).unwrap();
+        std::fs::write(&conf, config(&sock)).unwrap();
         let mut daemon = Command::new("dbus-daemon")
             .arg(format!("--config-file={}", conf.display()))
             .args(["--nofork", "--print-address=1"])
@@ -128,17 +133,29 @@ impl Bus {
     /// never reads `/tmp/.uci` (it stages in the state directory) and the
     /// override directory is one of the test's, so it needs no namespace.
     pub fn start_serve(&mut self) {
-        let mut cmd = Command::new(common::ucix_bin());
-        cmd.env_clear().env("PATH", BASE_PATH);
-        self.env.apply_ucix_vars(&mut cmd);
-        cmd.arg("-c").arg(self.env.confdir()).arg("-C").arg(self.conf2dir()).args(["serve", "--bus", &self.addr]);
-        cmd.stdout(Stdio::piped()).stdin(Stdio::null());
-        let mut child = cmd.spawn().expect("start ucix serve");
+        let mut child = self.serve_command(None).stdout(Stdio::piped()).spawn().expect("start ucix serve");
         let mut out = BufReader::new(child.stdout.take().unwrap());
         let l = first_line(&mut out, "ucix serve");
         assert!(l.contains("ready"), "ucix serve said: {l}");
         self.serve = Some(child);
         self.serve_out = Some(out);
+    }
+
+    /// The `ucix serve` command line (run as `as_uid` through setpriv when given).
+    pub fn serve_command(&self, as_uid: Option<&str>) -> Command {
+        let mut cmd = match as_uid {
+            Some(uid) => {
+                let mut c = Command::new("setpriv");
+                c.arg(format!("--reuid={uid}")).arg(format!("--regid={uid}")).arg("--clear-groups").arg(common::ucix_bin());
+                c
+            }
+            None => Command::new(common::ucix_bin()),
+        };
+        cmd.env_clear().env("PATH", BASE_PATH);
+        self.env.apply_ucix_vars(&mut cmd);
+        cmd.arg("-c").arg(self.env.confdir()).arg("-C").arg(self.conf2dir()).args(["serve", "--bus", &self.addr]);
+        cmd.stdin(Stdio::null());
+        cmd
     }
 
     /// Kills the service (as a crash would).
