@@ -5,6 +5,12 @@
 #   PREFIX/bin/uci, PREFIX/bin/ucix
 #   PREFIX/lib/libuci.so, PREFIX/include/uci.h, PREFIX/include/uci_config.h
 #   PREFIX/lib/lua/5.1/uci.so          (the Lua module, from libucix_lua.so)
+# and, for `ucix serve` (dist/):
+#   /etc/dbus-1/system.d/org.ucix.Config.conf             (system bus policy)
+#   PREFIX/share/dbus-1/system-services/org.ucix.Config.service  (activation)
+#   PREFIX/lib/systemd/system/ucix-serve.service          (systemd unit)
+#   /etc/init.d/ucix-serve   (procd init script; only on OpenWrt, i.e. when
+#                             /etc/openwrt_release exists, or with UCIX_PROCD=1)
 # Each part only if it was built. Builds the release workspace first when
 # target/release/uci is missing. Honours CARGO_TARGET_DIR. DESTDIR, if set, is prepended to every
 # destination (for packaging; ldconfig is then skipped). ldconfig runs when
@@ -66,6 +72,24 @@ if [ -f "$rel/libucix_lua.so" ]; then
     put 0755 "$rel/libucix_lua.so" "$dest/lib/lua/5.1/uci.so"
 else
     echo "skipped the Lua module (libucix_lua.so not built)"
+fi
+
+# ucix serve: bus policy, activation, systemd unit, procd init script
+if [ -x "$rel/ucix" ]; then
+    putsub() { # putsub MODE SRC DST: SRC with @BINDIR@ replaced
+        tmp=$(mktemp)
+        sed "s|@BINDIR@|$prefix/bin|g" "$2" >"$tmp"
+        put "$1" "$tmp" "$3"
+        rm -f "$tmp"
+    }
+    put 0644 dist/dbus/org.ucix.Config.conf "${DESTDIR:-}/etc/dbus-1/system.d/org.ucix.Config.conf"
+    putsub 0644 dist/dbus/org.ucix.Config.service "$dest/share/dbus-1/system-services/org.ucix.Config.service"
+    putsub 0644 dist/systemd/ucix-serve.service "$dest/lib/systemd/system/ucix-serve.service"
+    if [ -e /etc/openwrt_release ] || [ "${UCIX_PROCD:-0}" = 1 ]; then
+        putsub 0755 dist/procd/ucix-serve "${DESTDIR:-}/etc/init.d/ucix-serve"
+    else
+        echo "skipped /etc/init.d/ucix-serve (not OpenWrt; UCIX_PROCD=1 installs it)"
+    fi
 fi
 
 if [ -z "${DESTDIR:-}" ] && { [ "$prefix" = /usr ] || [ "$prefix" = /usr/local ]; }; then

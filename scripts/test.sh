@@ -38,6 +38,10 @@ have g++ || missing+=(g++)
 # tests/remote_*.rs run a PostgreSQL server (initdb, pg_ctl, psql, pg_dump)
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
 have runuser || missing+=(util-linux)
+# tests/serve_*.rs: a private bus and real clients
+have dbus-daemon || missing+=(dbus-daemon)
+have dbus-send || missing+=(dbus-bin)
+have gdbus || missing+=(libglib2.0-bin)
 
 if [ "${#missing[@]}" -gt 0 ]; then
     log "installing missing system packages: ${missing[*]}"
@@ -51,7 +55,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
         apt-get install -y --no-install-recommends "${missing[@]}"
 else
-    log "system packages present (lua5.1, liblua5.1-0-dev, valgrind, unshare, setpriv, gcc, g++, nm, md5sum, pkg-config, python3, dash, busybox, postgresql)"
+    log "system packages present (lua5.1, liblua5.1-0-dev, valgrind, unshare, setpriv, gcc, g++, nm, md5sum, pkg-config, python3, dash, busybox, postgresql, dbus-daemon, dbus-send, gdbus)"
 fi
 
 # --- 2. toolchain ------------------------------------------------------------

@@ -33,6 +33,7 @@
 //! ```
 #![deny(unsafe_code)]
 
+pub mod audit;
 pub mod cache;
 pub mod cli;
 pub mod delta;
@@ -44,6 +45,7 @@ pub mod model;
 #[cfg(feature = "remote")]
 pub mod remote;
 pub mod schema;
+pub mod serve;
 pub mod store;
 pub mod syntax;
 pub mod txn;

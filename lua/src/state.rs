@@ -27,6 +27,7 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 impl State {
     /// A context with the default directories.
     pub fn new() -> State {
+        ucix::audit::set_entry_point(ucix::audit::EntryPoint::Lua);
         State { ctx: Context::new(), err: 0, id: NEXT_ID.fetch_add(1, Ordering::Relaxed) }
     }
 

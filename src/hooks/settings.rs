@@ -104,6 +104,11 @@ impl Settings {
         s
     }
 
+    /// The parsed `ucix` package, if there is one.
+    pub fn package(&self) -> Option<&Package> {
+        self.pkg.as_ref()
+    }
+
     /// The value of `ucix.<section>.<option>`, the section found by name or
     /// else as the first of that type.
     pub fn get(&self, section: &str, option: &str) -> Option<&Value> {

@@ -50,6 +50,9 @@ pub struct Context {
     /// hook run here instead of running the hooks at once; see
     /// [`crate::txn::defer_hooks`] / [`crate::txn::run_deferred_hooks`].
     pub deferred_hooks: Option<Vec<crate::txn::engine::Done>>,
+    /// Whom the audit log names for this context's commits (`None`: this
+    /// process); set by the bus service for its callers.
+    pub actor: Option<crate::audit::Actor>,
 }
 
 impl Default for Context {
@@ -76,6 +79,7 @@ impl Context {
             parse_errors: 0,
             commit_reread: false,
             deferred_hooks: None,
+            actor: None,
         }
     }
 

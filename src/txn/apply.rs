@@ -28,6 +28,7 @@ use std::time::Duration;
 
 use super::engine::Done;
 use super::{Action, Failure, Origin};
+use crate::audit::Actor;
 use crate::error::ErrorCode;
 use crate::store::{fsutil, paths, Context};
 
@@ -259,7 +260,7 @@ fn stop_watcher(p: &Pending) {
 
 /// Restores the snapshots of `p` (lock held). Keeps the pending state when
 /// the restore fails, so that it can be retried.
-fn restore(p: &Pending, origin: Origin) -> Result<Vec<Vec<u8>>, Failure> {
+fn restore(p: &Pending, origin: Origin, actor: Option<Actor>) -> Result<Vec<Vec<u8>>, Failure> {
     let s = dir().join("snap");
     let mut contents = vec![];
     for name in &p.packages {
@@ -272,6 +273,7 @@ fn restore(p: &Pending, origin: Origin) -> Result<Vec<Vec<u8>>, Failure> {
         }
     }
     let mut ctx = p.context();
+    ctx.actor = actor;
     let dones = super::write_contents_as(&mut ctx, &contents, Action::Rollback, origin)?;
     clear();
     Ok(dones.into_iter().filter(|d| d.written).map(|d| d.name).collect())
@@ -279,10 +281,15 @@ fn restore(p: &Pending, origin: Origin) -> Result<Vec<Vec<u8>>, Failure> {
 
 /// `ucix confirm`: keeps the applied configuration.
 pub fn confirm() -> Result<String, Failure> {
+    confirm_as(None)
+}
+
+/// [`confirm`] on behalf of `actor` (who the audit log names for a rollback).
+pub fn confirm_as(actor: Option<Actor>) -> Result<String, Failure> {
     let _l = lock().map_err(|e| io_failure("cannot lock the apply state", e))?;
     let Some(p) = pending() else { return Err(Failure::msg(ErrorCode::NotFound, "no apply is pending")) };
     if now_ms() >= p.deadline_ms {
-        restore(&p, Origin::Ucix)?;
+        restore(&p, Origin::Ucix, actor)?;
         return Err(Failure::msg(ErrorCode::Inval, format!("apply {} timed out and was rolled back", p.id)));
     }
     clear();
@@ -292,9 +299,14 @@ pub fn confirm() -> Result<String, Failure> {
 
 /// `ucix rollback`: restores the packages of the pending apply now.
 pub fn rollback() -> Result<Vec<Vec<u8>>, Failure> {
+    rollback_as(None)
+}
+
+/// [`rollback`] on behalf of `actor` (who the audit log names).
+pub fn rollback_as(actor: Option<Actor>) -> Result<Vec<Vec<u8>>, Failure> {
     let _l = lock().map_err(|e| io_failure("cannot lock the apply state", e))?;
     let Some(p) = pending() else { return Err(Failure::msg(ErrorCode::NotFound, "no apply is pending")) };
-    let r = restore(&p, Origin::Ucix)?;
+    let r = restore(&p, Origin::Ucix, actor)?;
     stop_watcher(&p);
     Ok(r)
 }
@@ -308,7 +320,7 @@ pub fn expire_if_due(origin: Origin) {
     }
     let Some(_l) = try_lock() else { return };
     if let Some(p) = pending().filter(|q| q.id == p.id) {
-        if let Err(e) = restore(&p, origin) {
+        if let Err(e) = restore(&p, origin, None) {
             crate::hooks::report(origin, &format!("rollback of apply {} failed: {e}", p.id));
         }
     }
@@ -323,7 +335,7 @@ pub fn watch(id: &str) {
         if now >= p.deadline_ms {
             let Ok(_l) = lock() else { return };
             if let Some(p) = pending().filter(|p| p.id == id) {
-                if let Err(e) = restore(&p, Origin::Background) {
+                if let Err(e) = restore(&p, Origin::Background, None) {
                     crate::hooks::report(Origin::Background, &format!("rollback of apply {id} failed: {e}"));
                 }
             }

@@ -19,6 +19,7 @@ pub mod engine;
 pub mod history;
 pub mod journal;
 
+use crate::audit;
 use crate::error::{Error, ErrorCode, Result};
 use crate::hooks::{self, settings::Settings};
 use crate::model::Package;
@@ -115,13 +116,12 @@ pub(crate) fn commit_dropin(ctx: &mut Context, p: &mut Package, overwrite: bool)
         return Err(Error(ErrorCode::Inval));
     }
     let settings = Settings::load(ctx);
-    let want = hooks::wants_changes(ctx, &settings, Origin::DropIn);
+    let want = wants_changes(ctx, &settings, Origin::DropIn);
     let dones = engine::run(ctx, vec![Source::Package { pkg: p, overwrite }], want)?;
-    if let Some(queue) = ctx.deferred_hooks.as_mut() {
+    if ctx.deferred_hooks.is_some() {
         let written: Vec<&Done> = dones.iter().filter(|d| d.written && d.by_name).collect();
-        if let Err(e) = history::record(&settings, &written, Action::Commit) {
-            hooks::report(Origin::DropIn, &format!("cannot record history: {e}"));
-        }
+        record(ctx, &settings, &written, Action::Commit, Origin::DropIn);
+        let Some(queue) = ctx.deferred_hooks.as_mut() else { return Ok(()) };
         queue.extend(dones.into_iter().filter(|d| d.written && d.by_name));
         return Ok(());
     }
@@ -187,7 +187,7 @@ pub fn commit_packages_with(
         idxs.push(i);
     }
     let settings = Settings::load(ctx);
-    let want = hooks::wants_changes(ctx, &settings, origin);
+    let want = wants_changes(ctx, &settings, origin);
     let mut pkgs: Vec<Package> = idxs.iter().map(|&i| std::mem::take(&mut ctx.packages[i])).collect();
     let r = {
         let sources = pkgs.iter_mut().map(|p| Source::Package { pkg: p, overwrite: false }).collect();
@@ -238,7 +238,7 @@ pub fn write_contents_as(
         }
     }
     let settings = Settings::load(ctx);
-    let want = hooks::wants_changes(ctx, &settings, origin);
+    let want = wants_changes(ctx, &settings, origin);
     let sources = contents.iter().map(|(n, t)| Source::Text { name: n.clone(), text: t.clone() }).collect();
     let dones = engine::run(ctx, sources, want)?;
     finish(ctx, &settings, &dones, action, origin);
@@ -279,8 +279,28 @@ fn finish(ctx: &mut Context, settings: &Settings, dones: &[Done], action: Action
     if written.is_empty() {
         return;
     }
-    if let Err(e) = history::record(settings, &written, action) {
+    record(ctx, settings, &written, action, origin);
+    hooks::after_commit(ctx, settings, &written, action, origin);
+}
+
+/// Whether a commit needs the parsed packages before and after (change
+/// lists for hooks, events or the audit log).
+fn wants_changes(ctx: &Context, settings: &Settings, origin: Origin) -> bool {
+    audit::enabled(settings) || hooks::wants_changes(ctx, settings, origin)
+}
+
+/// After a durable commit, at once (also when the hooks are deferred):
+/// the history and the audit log.
+fn record(ctx: &Context, settings: &Settings, written: &[&Done], action: Action, origin: Origin) {
+    if written.is_empty() {
+        return;
+    }
+    if let Err(e) = history::record(settings, written, action) {
         hooks::report(origin, &format!("cannot record history: {e}"));
     }
-    hooks::after_commit(ctx, settings, &written, action, origin);
+    if audit::enabled(settings) {
+        if let Err(e) = audit::record(ctx, written, action, origin) {
+            hooks::report(origin, &format!("cannot append to the audit log {}: {e}", audit::path().display()));
+        }
+    }
 }

@@ -119,6 +119,7 @@ impl Session {
 
 /// Runs `uci` with `argv` (including argv\[0\]); returns the exit status.
 pub fn main(argv: Vec<OsString>) -> i32 {
+    crate::audit::set_entry_point(crate::audit::EntryPoint::Uci);
     let argv: Vec<Vec<u8>> = argv.into_iter().map(OsStringExt::into_vec).collect();
     let (mut s, operands) = match setup(&argv) {
         Ok(x) => x,

@@ -20,7 +20,13 @@ pub fn commands() -> Vec<Command> {
             .subcommand(Command::new("clear").about("remove indexes (of one package, or all)").arg(pkg())),
         Command::new("stats")
             .about("cache hits, misses, rebuilds, and why indexes were rejected")
-            .arg(Arg::new("reset").long("reset").action(ArgAction::SetTrue).help("set every counter to zero")),
+            .arg(Arg::new("reset").long("reset").action(ArgAction::SetTrue).help("set every counter to zero"))
+            .arg(
+                Arg::new("prometheus")
+                    .long("prometheus")
+                    .action(ArgAction::SetTrue)
+                    .help("the cache's and the bus service's counters in the Prometheus text format"),
+            ),
     ]
 }
 
@@ -31,6 +37,7 @@ pub fn run(s: &mut Session, name: &str, m: &ArgMatches) -> Option<i32> {
             Some((sub, a)) => cache_cmd(s, sub, a.get_one::<String>("package").map(|p| p.as_bytes().to_vec())),
             None => 2,
         }),
+        "stats" if m.get_flag("prometheus") => Some(prometheus(s)),
         "stats" => Some(stats_cmd(s, m.get_flag("reset"))),
         _ => None,
     }
@@ -153,5 +160,31 @@ fn stats_cmd(s: &mut Session, reset: bool) -> i32 {
             let _ = writeln!(s.out, "  {p} {r} {n}");
         }
     }
+    0
+}
+
+/// `ucix stats --prometheus`: the cache counters, then the bus service's
+/// (as `ucix serve` last wrote them, if it ever ran).
+fn prometheus(s: &mut Session) -> i32 {
+    let st = stats::read(&crate::store::paths::cache_dir());
+    let mut o = String::new();
+    for (name, help, v) in [
+        ("ucix_cache_hits_total", "Lookups answered from a cache index.", st.hits),
+        ("ucix_cache_appended_total", "Hits that replayed lines appended to a delta file.", st.appended),
+        ("ucix_cache_misses_total", "Lookups that found no usable index.", st.misses),
+        ("ucix_cache_rebuilds_total", "Indexes written after a parse.", st.rebuilds),
+        ("ucix_cache_refreshes_total", "Indexes found stale and written again.", st.refreshes),
+    ] {
+        o.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}\n"));
+    }
+    o.push_str("# HELP ucix_cache_rejects_total Lookups that refused an index, by package and reason.\n# TYPE ucix_cache_rejects_total counter\n");
+    for ((p, r), n) in &st.rejects {
+        let esc = |t: &str| t.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+        o.push_str(&format!("ucix_cache_rejects_total{{package=\"{}\",reason=\"{}\"}} {n}\n", esc(p), esc(r)));
+    }
+    if let Ok(t) = std::fs::read_to_string(crate::serve::metrics::file()) {
+        o.push_str(&t);
+    }
+    let _ = s.out.write_all(o.as_bytes());
     0
 }

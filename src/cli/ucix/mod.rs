@@ -5,10 +5,12 @@
 //! is one of ucix's own (see [`EXTENSIONS`]), the words from the command on
 //! are parsed by clap; every other command runs exactly as `uci` runs it.
 
+pub mod audit;
 pub mod cache;
 pub mod hooks;
 pub mod remote;
 pub mod schema;
+pub mod serve;
 pub mod txn;
 
 use std::ffi::OsString;
@@ -21,7 +23,7 @@ use super::uci::{self, Session};
 
 /// ucix's own commands, each implemented in a submodule.
 pub const EXTENSIONS: &[&str] =
-    &["commit", "apply", "confirm", "rollback", "history", "validate", "migrate", "cache", "stats", "hooks", "remote"];
+    &["commit", "apply", "confirm", "rollback", "history", "validate", "migrate", "cache", "stats", "hooks", "remote", "audit", "serve"];
 
 fn app() -> Command {
     let mut app = Command::new("ucix")
@@ -30,7 +32,7 @@ fn app() -> Command {
         .after_help("Any other command (get, set, show, export, import, changes, add, add_list, del_list, delete, rename, revert, reorder, batch) behaves exactly as in uci. uci options: -c <confdir> -C <conf2dir> -t <savedir> -p <deltadir> -P <deltadir> -q -s -S -n -N -X -d <delim> -f <file> -m")
         .no_binary_name(true)
         .disable_help_subcommand(true);
-    for c in txn::commands().into_iter().chain(schema::commands()).chain(cache::commands()).chain(hooks::commands()).chain(remote::commands()) {
+    for c in txn::commands().into_iter().chain(schema::commands()).chain(cache::commands()).chain(hooks::commands()).chain(remote::commands()).chain(audit::commands()).chain(serve::commands()) {
         app = app.subcommand(c);
     }
     app
@@ -59,6 +61,7 @@ fn command_index(argv: &[Vec<u8>]) -> Option<usize> {
 
 /// Runs `ucix`; returns the exit status.
 pub fn main(argv: Vec<OsString>) -> i32 {
+    crate::audit::set_entry_point(crate::audit::EntryPoint::Ucix);
     let argv: Vec<Vec<u8>> = argv.into_iter().map(OsStringExt::into_vec).collect();
     if argv.get(1).is_some_and(|a| a == b"--help" || a == b"-h" || a == b"help") {
         let _ = app().print_help();
@@ -100,6 +103,8 @@ fn dispatch(s: &mut Session, m: &ArgMatches) -> i32 {
         .or_else(|| cache::run(s, name, sub))
         .or_else(|| hooks::run(s, name, sub))
         .or_else(|| remote::run(s, name, sub))
+        .or_else(|| audit::run(s, name, sub))
+        .or_else(|| serve::run(s, name, sub))
         .unwrap_or_else(|| {
             eprintln!("ucix: unknown command {name}");
             2
