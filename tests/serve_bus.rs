@@ -5,6 +5,7 @@
 //! Needs root, dbus-daemon, gdbus, dbus-send and setpriv (scripts/test.sh
 //! installs them); skipped otherwise.
 
+mod c_support;
 mod common;
 mod serve_support;
 
@@ -175,9 +176,24 @@ fn committed_signal_from_every_entry_point() {
     } else {
         common::say("lua5.1 or the Lua module missing: the Lua part of the signal test did not run");
     }
+    // libuci.so: a C program (uci-compat/tests/c/uci_cli.c) calling uci_commit
+    if common::profile_dir().join("libuci.so").is_file() && common::find_in_base_path("cc").is_some() {
+        let bin = c_support::compile("uci_cli.c", "c_uci", bus.env.base(), &[]);
+        for args in [&["set", "net.lan.proto=pppoe"][..], &["commit", "net"]] {
+            let mut c = bus.env.command(&bin);
+            c.arg("-c").arg(bus.env.confdir()).arg("-t").arg(bus.env.savedir()).args(args);
+            let o = c.output().unwrap();
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        }
+        let l = mon.next_committed();
+        assert!(l.contains("(['net'], '{") && l.contains(r#""entry":"libuci""#) && l.contains(r#""new":"pppoe""#), "{l}");
+    } else {
+        common::say("cc or libuci.so missing: the libuci part of the signal test did not run");
+    }
     let log = audit(&bus);
     let entries: Vec<&str> = log.iter().map(|e| e["entry"].as_str().unwrap()).collect();
     assert_eq!(&entries[..4], ["uci", "ucix", "ucix", "bus"]);
+    assert_eq!(entries.last(), Some(&"libuci"));
 }
 
 #[test]

@@ -523,13 +523,13 @@ pub fn serve(base: Base, address: Option<&str>) -> i32 {
                 }
             }
         }
-        if tick % 10 == 0 && metrics.version() != written {
+        if tick.is_multiple_of(10) && metrics.version() != written {
             written = metrics.version();
             if let Err(e) = metrics.write() {
                 eprintln!("ucix: serve: cannot write {}: {e}", super::metrics::file().display());
             }
         }
-        if tick % 50 == 0 {
+        if tick.is_multiple_of(50) {
             // the bus is gone: exit, the supervisor starts the service again
             let alive = zbus::blocking::fdo::DBusProxy::new(&conn).and_then(|p| p.get_id().map_err(zbus::Error::from));
             if let Err(e) = alive {
