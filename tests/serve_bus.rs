@@ -131,8 +131,27 @@ fn acls_and_per_uid_staging() {
     // a caller no acl names (uid 2, bin)
     bus.call_as(Some("2"), "Get", &["fw", "lan", "input"]).error("org.freedesktop.DBus.Error.AccessDenied");
     assert_eq!(bus.call_as(Some("2"), "Configs", &[]).out().trim(), "(@as [],)");
-    let m = bus.ucix(&["stats", "--prometheus"]);
-    assert!(m.out().contains("ucix_cache_hits_total "), "{}", m.stdout);
+    // the service's counters reach `ucix stats --prometheus` (it writes
+    // them within a second of a change): 7 denials above, 3 Commit calls
+    // (one denied), 2 commits that wrote something
+    let want = [
+        "ucix_serve_denials_total 7\n",
+        "ucix_serve_commits_total 2\n",
+        "ucix_serve_calls_total{method=\"Commit\"} 3\n",
+        "ucix_serve_errors_total{method=\"Commit\"} 1\n",
+        "ucix_serve_call_duration_seconds_count{method=\"Commit\"} 3\n",
+        "ucix_serve_call_duration_seconds_bucket{method=\"Commit\",le=\"+Inf\"} 3\n",
+    ];
+    let guard = std::time::Instant::now();
+    loop {
+        let m = bus.ucix(&["stats", "--prometheus"]);
+        assert!(m.out().contains("# TYPE ucix_cache_hits_total counter\nucix_cache_hits_total "), "{}", m.stdout);
+        if want.iter().all(|w| m.stdout.contains(w)) {
+            break;
+        }
+        assert!(guard.elapsed() < std::time::Duration::from_secs(60), "service counters missing or wrong:\n{}", m.stdout);
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }
 
 #[test]
