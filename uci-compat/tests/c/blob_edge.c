@@ -8,8 +8,24 @@
  */
 #include "check.h"
 
+#include <stddef.h>
 #include <libubox/blobmsg_json.h>
 #include <uci_blob.h>
+
+/* libuci-abi.md §3.12 */
+_Static_assert(sizeof(struct uci_blob_param_info) == 4, "uci_blob_param_info size");
+_Static_assert(offsetof(struct uci_blob_param_info, type) == 0, "info.type");
+_Static_assert(sizeof(struct uci_blob_param_list) == 40, "uci_blob_param_list size");
+_Static_assert(offsetof(struct uci_blob_param_list, n_params) == 0, "n_params");
+_Static_assert(offsetof(struct uci_blob_param_list, params) == 8, "params");
+_Static_assert(offsetof(struct uci_blob_param_list, info) == 16, "info");
+_Static_assert(offsetof(struct uci_blob_param_list, validate) == 24, "validate");
+_Static_assert(offsetof(struct uci_blob_param_list, n_next) == 32, "n_next");
+_Static_assert(offsetof(struct uci_blob_param_list, next) == 40, "next");
+_Static_assert(sizeof(struct blobmsg_policy) == 16, "blobmsg_policy size");
+_Static_assert(BLOBMSG_TYPE_ARRAY == 1 && BLOBMSG_TYPE_STRING == 3 && BLOBMSG_TYPE_INT64 == 4 &&
+	       BLOBMSG_TYPE_INT32 == 5 && BLOBMSG_TYPE_BOOL == 7 && BLOBMSG_TYPE_LAST == 8,
+	       "blobmsg types");
 
 static const char edge_config[] =
 	"config iface 'a'\n"
