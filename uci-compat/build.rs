@@ -43,6 +43,7 @@ fn main() {
 
 /// Finds (or builds) libubox, compiles the glue and links libubox.so.
 fn libubox(manifest: &Path) {
+    println!("cargo:rustc-check-cfg=cfg(ucix_libubox)");
     println!("cargo:rerun-if-env-changed=UCIX_LIBUBOX_DIR");
     println!("cargo:rerun-if-env-changed=UCIX_LIBUBOX_RPATH");
     println!("cargo:rerun-if-env-changed=UCIX_SHARED");
@@ -83,6 +84,7 @@ fn libubox(manifest: &Path) {
         .warnings_into_errors(true)
         .compile("ucix_ubox_glue");
 
+    println!("cargo:rustc-cfg=ucix_libubox");
     println!("cargo:rustc-link-search=native={}", lib.display());
     println!("cargo:rustc-link-lib=dylib=ubox");
     if env::var("UCIX_LIBUBOX_RPATH").map_or(true, |v| v != "0") {

@@ -63,6 +63,9 @@
 #![allow(non_upper_case_globals)]
 
 pub mod abi;
+// set by build.rs once libubox is linked; the fuzz crate `uci-rlib` builds
+// these sources without build.rs, hence without the blob helpers
+#[cfg(ucix_libubox)]
 pub mod blob;
 mod cfile;
 mod cmem;
