@@ -129,6 +129,9 @@ extern "C" {
 #[derive(Clone, Copy)]
 struct Table<'a> {
     list: &'a uci_blob_param_list,
+    /// The same table as a raw pointer: `next[]` lies past the struct, so
+    /// it is reached from this pointer rather than from the reference.
+    raw: *const uci_blob_param_list,
 }
 
 impl<'a> Table<'a> {
@@ -139,7 +142,7 @@ impl<'a> Table<'a> {
     /// all alive for `'a`.
     unsafe fn new(p: *const uci_blob_param_list) -> Option<Table<'a>> {
         // SAFETY: NULL or valid, by the caller's guarantee.
-        unsafe { p.as_ref() }.map(|list| Table { list })
+        unsafe { p.as_ref() }.map(|list| Table { list, raw: p })
     }
 
     /// The number of policy entries (0 without a policy array).
@@ -176,7 +179,9 @@ impl<'a> Table<'a> {
     /// The tables of `next[]` (NULL entries skipped).
     fn next(&self) -> impl Iterator<Item = Table<'a>> + 'a {
         let n = usize::try_from(self.list.n_next).unwrap_or(0);
-        let base = self.list.next.as_ptr();
+        // SAFETY: `raw` points to a live table (contract of `new`); only
+        // the address of its flexible array is taken.
+        let base = unsafe { (&raw const (*self.raw).next).cast::<*const uci_blob_param_list>() };
         (0..n).filter_map(move |i| {
             // SAFETY: `next` holds `n_next` entries, each NULL or a table
             // of the same kind (contract of `new`).
