@@ -12,7 +12,8 @@
 //!   style policy tables with nested `next[]` lists plus a table with every
 //!   policy type per option; each library result is compared with a second
 //!   implementation of the spec inside the program;
-//! * the library file: NEEDED `libubox.so`, the blob symbols exported.
+//! * the library file: NEEDED `libubox.so`, and only the libubox imports of
+//!   the reference; `uci_blob.h` compiles as C++.
 //!
 //! All programs run under valgrind when it is installed (any error or
 //! definitely/indirectly/possibly lost block fails). Needs
@@ -139,4 +140,37 @@ fn libuci_needs_libubox() {
     imported.sort_unstable();
     // the libubox functions the reference libuci.so imports (libuci-abi.md §1)
     assert_eq!(imported, ["blob_nest_end", "blobmsg_add_field", "blobmsg_open_nested", "blobmsg_parse"], "{text}");
+}
+
+#[test]
+fn blob_header_compiles_as_cxx() {
+    let Some(cxx) = common::find_in_base_path("c++") else {
+        common::say("skipped: no C++ compiler");
+        return;
+    };
+    let env = TestEnv::new("blob_header_cxx");
+    let src = env.base().join("t.cc");
+    std::fs::write(
+        &src,
+        "#include <uci_blob.h>\n\
+         static const struct blobmsg_policy p[] = { { \"proto\", BLOBMSG_TYPE_STRING } };\n\
+         int main() {\n\
+         \tstruct uci_blob_param_list l = {};\n\
+         \tl.n_params = 1; l.params = p;\n\
+         \tbool (*eq)(struct blob_attr *, struct blob_attr *, const struct uci_blob_param_list *) = uci_blob_check_equal;\n\
+         \tint (*to)(struct blob_buf *, struct uci_section *, const struct uci_blob_param_list *) = uci_to_blob;\n\
+         \tbool (*df)(struct blob_attr **, struct blob_attr **, const struct uci_blob_param_list *, unsigned long *) = uci_blob_diff;\n\
+         \treturn (eq != 0) + (to != 0) + (df != 0) + l.n_params - 4;\n\
+         }\n",
+    )
+    .expect("write t.cc");
+    let out = Command::new(cxx)
+        .args(["-Wall", "-Wextra", "-Werror", "-fsyntax-only", "-I"])
+        .arg(c_support::compat_dir().join("include"))
+        .arg("-I")
+        .arg(c_support::libubox_dir().join("include"))
+        .arg(&src)
+        .output()
+        .expect("run c++");
+    assert!(out.status.success(), "uci_blob.h does not compile as C++:\n{}", String::from_utf8_lossy(&out.stderr));
 }
