@@ -3,7 +3,8 @@
 #
 # Installs what the release build produced:
 #   PREFIX/bin/uci, PREFIX/bin/ucix
-#   PREFIX/lib/libuci.so, PREFIX/include/uci.h, PREFIX/include/uci_config.h
+#   PREFIX/lib/libuci.so, PREFIX/include/uci.h, PREFIX/include/uci_config.h,
+#   PREFIX/include/uci_blob.h
 #   PREFIX/lib/lua/5.1/uci.so          (the Lua module, from libucix_lua.so)
 # and, for `ucix serve` (dist/):
 #   /etc/dbus-1/system.d/org.ucix.Config.conf             (system bus policy)
@@ -11,6 +12,13 @@
 #   PREFIX/lib/systemd/system/ucix-serve.service          (systemd unit)
 #   /etc/init.d/ucix-serve   (procd init script; only on OpenWrt, i.e. when
 #                             /etc/openwrt_release exists, or with UCIX_PROCD=1)
+# libuci.so needs libubox.so at run time (NEEDED, as OpenWrt's libuci: the
+# uci_blob helpers); it is a system library on every OpenWrt device, and
+# uci_blob.h includes its <libubox/blobmsg.h>. It is not installed from
+# here: scripts/libubox.sh builds a copy into target/libubox, whose lib/ a
+# default build records as RUNPATH; for a package that uses the system's
+# libubox build with
+#   UCIX_LIBUBOX_DIR=/usr UCIX_LIBUBOX_RPATH=0 cargo build --release --workspace
 # Each part only if it was built. Builds the release workspace first when
 # target/release/uci is missing. Honours CARGO_TARGET_DIR. DESTDIR, if set, is prepended to every
 # destination (for packaging; ldconfig is then skipped). ldconfig runs when
@@ -57,13 +65,15 @@ done
 
 if [ -f "$rel/libuci.so" ]; then
     put 0755 "$rel/libuci.so" "$dest/lib/libuci.so"
-    for h in uci.h uci_config.h; do
+    for h in uci.h uci_config.h uci_blob.h; do
         if [ -f "uci-compat/include/$h" ]; then
             put 0644 "uci-compat/include/$h" "$dest/include/$h"
         else
             echo "skipped include/$h (uci-compat/include/$h missing)"
         fi
     done
+    runpath=$(readelf -d "$rel/libuci.so" 2>/dev/null | sed -n 's/.*Library runpath: \[\(.*\)\]/\1/p' || true)
+    echo "note: libuci.so needs libubox.so at run time${runpath:+ (RUNPATH $runpath)}"
 else
     echo "skipped libuci.so and headers (not built)"
 fi

@@ -33,6 +33,10 @@ have setpriv || missing+=(util-linux)
 # tests/shell_safety.rs evaluates export output in dash and BusyBox ash
 [ -x /bin/dash ] || [ -x /usr/bin/dash ] || missing+=(dash)
 have busybox || missing+=(busybox)
+# libuci.so links libubox, built from ../shared/third_party by scripts/libubox.sh
+have cmake || missing+=(cmake)
+have make || missing+=(make)
+installed libjson-c-dev || missing+=(libjson-c-dev)
 # the fuzz targets (scripts/fuzz.sh) build libFuzzer, which is C++
 have g++ || missing+=(g++)
 # tests/remote_*.rs run a PostgreSQL server (initdb, pg_ctl, psql, pg_dump)
@@ -55,7 +59,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
         apt-get install -y --no-install-recommends "${missing[@]}"
 else
-    log "system packages present (lua5.1, liblua5.1-0-dev, valgrind, unshare, setpriv, gcc, g++, nm, md5sum, pkg-config, python3, dash, busybox, postgresql, dbus-daemon, dbus-send, gdbus)"
+    log "system packages present (lua5.1, liblua5.1-0-dev, valgrind, cmake, make, libjson-c-dev, unshare, setpriv, gcc, g++, nm, md5sum, pkg-config, python3, dash, busybox, postgresql, dbus-daemon, dbus-send, gdbus)"
 fi
 
 # --- 2. toolchain ------------------------------------------------------------
@@ -71,6 +75,12 @@ cargo --version
 rustc --version
 
 # --- 3. build and test -----------------------------------------------------------
+# libubox (libuci.so's uci_blob helpers; tests/c_blob.rs): uci-compat's
+# build.rs would build it too, this shows its output
+if [ -z "${UCIX_LIBUBOX_DIR:-}" ]; then
+    log "scripts/libubox.sh (libubox into target/libubox)"
+    scripts/libubox.sh
+fi
 log "cargo build --release --workspace"
 cargo build --release --workspace
 

@@ -40,6 +40,41 @@ pub fn cc() -> String {
 /// Compiles `uci-compat/tests/c/<src>` into `<out_dir>/<name>` with the
 /// extra `flags`; panics with the compiler's output on any warning/error.
 pub fn compile(src: &str, name: &str, out_dir: &Path, flags: &[&str]) -> PathBuf {
+    compile_linked(src, name, out_dir, flags, &[])
+}
+
+/// The libubox prefix that libuci.so was linked against (see
+/// `uci-compat/build.rs`): `UCIX_LIBUBOX_DIR`, else
+/// `target/libubox/install` (built by `scripts/libubox.sh`).
+pub fn libubox_dir() -> PathBuf {
+    let dir = match std::env::var_os("UCIX_LIBUBOX_DIR").filter(|v| !v.is_empty()) {
+        Some(d) => PathBuf::from(d),
+        None => common::manifest_dir().join("target").join("libubox").join("install"),
+    };
+    assert!(
+        dir.join("lib").join("libubox.so").is_file() && dir.join("include").join("libubox").join("blobmsg.h").is_file(),
+        "{} has no lib/libubox.so or include/libubox/blobmsg.h: `cargo build --release --workspace` builds it (scripts/libubox.sh)",
+        dir.display()
+    );
+    dir
+}
+
+/// Like [`compile`], also against libubox's headers, linking `libs` of
+/// the libubox prefix (e.g. `-lblobmsg_json -lubox`) after `-luci`, with
+/// an rpath to it.
+pub fn compile_ubox(src: &str, name: &str, out_dir: &Path, flags: &[&str], libs: &[&str]) -> PathBuf {
+    let ubox = libubox_dir();
+    let inc = format!("-I{}", ubox.join("include").display());
+    let mut f: Vec<&str> = vec![&inc];
+    f.extend_from_slice(flags);
+    let ldir = format!("-L{}", ubox.join("lib").display());
+    let rpath = format!("-Wl,-rpath,{}", ubox.join("lib").display());
+    let mut l: Vec<&str> = vec![&ldir, &rpath];
+    l.extend_from_slice(libs);
+    compile_linked(src, name, out_dir, &f, &l)
+}
+
+fn compile_linked(src: &str, name: &str, out_dir: &Path, flags: &[&str], libs: &[&str]) -> PathBuf {
     let lib = libdir();
     let out = out_dir.join(name);
     let mut cmd = Command::new(cc());
@@ -52,7 +87,8 @@ pub fn compile(src: &str, name: &str, out_dir: &Path, flags: &[&str]) -> PathBuf
         .arg("-L")
         .arg(&lib)
         .arg(format!("-Wl,-rpath,{}", lib.display()))
-        .arg("-luci");
+        .arg("-luci")
+        .args(libs);
     let o = cmd.output().unwrap_or_else(|e| panic!("cannot run {}: {e}", cc()));
     assert!(
         o.status.success(),

@@ -8,7 +8,10 @@
 //! core; this crate only converts arguments, calls the core and mirrors
 //! the result into the C tree with libuci's object-identity rules.
 //!
-//! * [`exports`]: the 32 exported symbols (see `libuci.map`).
+//! * [`exports`]: the 32 exported symbols of libuci's core API (see
+//!   `libuci.map`).
+//! * [`blob`]: the three libubox helpers of `uci_blob.h` (`uci_to_blob`,
+//!   `uci_blob_check_equal`, `uci_blob_diff`), over libubox.so.
 //! * [`context`]: `struct uci_context` followed by the Rust state.
 //! * [`mirror`]: the C tree of a package kept in step with the core.
 //! * [`ops`]: the operations (core call, then C update).
@@ -60,6 +63,10 @@
 #![allow(non_upper_case_globals)]
 
 pub mod abi;
+// set by build.rs once libubox is linked; the fuzz crate `uci-rlib` builds
+// these sources without build.rs, hence without the blob helpers
+#[cfg(ucix_libubox)]
+pub mod blob;
 mod cfile;
 mod cmem;
 mod context;
