@@ -8,7 +8,9 @@
 //! core; this crate only converts arguments, calls the core and mirrors
 //! the result into the C tree with libuci's object-identity rules.
 //!
-//! * [`exports`]: the 32 exported symbols (see `libuci.map`).
+//! * [`exports`]: the 32 exported symbols of libuci (see `libuci.map`).
+//! * [`entries`]: `ucix_uci_main` (the `uci` command) and `luaopen_uci`
+//!   (the Lua module), so the core exists once on the device.
 //! * [`context`]: `struct uci_context` followed by the Rust state.
 //! * [`mirror`]: the C tree of a package kept in step with the core.
 //! * [`ops`]: the operations (core call, then C update).
@@ -63,6 +65,7 @@ pub mod abi;
 mod cfile;
 mod cmem;
 mod context;
+pub mod entries;
 pub mod exports;
 mod guard;
 mod helpers;
