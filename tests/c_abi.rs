@@ -48,11 +48,34 @@ fn exported_symbols_are_the_version_script() {
         }
     }
     let want = map_symbols();
-    assert_eq!(want.len(), 32, "libuci.map lists 31 functions and uci_command_char");
+    assert_eq!(want.len(), 34, "libuci.map lists 31 functions, uci_command_char, ucix_uci_main and luaopen_uci");
     let missing: Vec<_> = want.difference(&exported).collect();
     let extra: Vec<_> = exported.difference(&want).collect();
     assert!(missing.is_empty() && extra.is_empty(), "exports differ from libuci.map: missing {missing:?}, extra {extra:?}");
     common::say(format!("libuci.so exports exactly the {} symbols of libuci.map", exported.len()));
+}
+
+/// libuci.so holds the Lua module too, but names no Lua symbol: it resolves
+/// the Lua C API at `luaopen_uci` time. An undefined `lua_*` symbol would make
+/// every C program linked with `-luci` fail to link (GNU ld rejects them)
+/// or need liblua.
+#[test]
+fn needs_no_lua() {
+    let lib = c_support::libdir().join("libuci.so");
+    let Some(nm) = tool("nm") else {
+        common::say("skipped: nm (binutils) not installed");
+        return;
+    };
+    let out = Command::new(nm).args(["-D", "--undefined-only"]).arg(&lib).output().expect("run nm");
+    assert!(out.status.success(), "nm failed: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lua: Vec<&str> = text.lines().filter(|l| l.split_whitespace().last().is_some_and(|n| n.starts_with("lua"))).collect();
+    assert!(lua.is_empty(), "libuci.so has undefined Lua symbols: {lua:?}");
+    if let Some(readelf) = tool("readelf") {
+        let out = Command::new(readelf).arg("-d").arg(&lib).output().expect("run readelf");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!text.contains("liblua"), "libuci.so must not need liblua:\n{text}");
+    }
 }
 
 #[test]
