@@ -16,8 +16,10 @@
 #   /etc/init.d/ucix-serve   (procd init script; only on OpenWrt, i.e. when
 #                             /etc/openwrt_release exists, or with UCIX_PROCD=1)
 # Each part only if it was built. Builds the release workspace first when
-# target/release/uci is missing. Honours CARGO_TARGET_DIR, and UCIX_BUILD_DIR
-# (the directory of the artifacts; default $CARGO_TARGET_DIR/release). DESTDIR, if set, is prepended to every
+# target/release/uci or libuci.so is missing. Honours CARGO_TARGET_DIR, and
+# UCIX_BUILD_DIR (the directory of the artifacts, never built here; default
+# $CARGO_TARGET_DIR/release; e.g. target/device after
+# `cargo build --profile device -p uci-compat`). DESTDIR, if set, is prepended to every
 # destination (for packaging; ldconfig is then skipped). ldconfig runs when
 # PREFIX is /usr or /usr/local.
 set -euo pipefail
@@ -37,7 +39,7 @@ target_dir=${CARGO_TARGET_DIR:-target}
 case $target_dir in /*) ;; *) target_dir=$repo/$target_dir ;; esac
 rel=${UCIX_BUILD_DIR:-$target_dir/release}
 
-if [ ! -x "$rel/uci" ] || [ ! -f "$rel/libuci.so" ]; then
+if [ -z "${UCIX_BUILD_DIR:-}" ] && { [ ! -x "$rel/uci" ] || [ ! -f "$rel/libuci.so" ]; }; then
     if ! command -v cargo >/dev/null 2>&1 && [ -x "${CARGO_HOME:-$HOME/.cargo}/bin/cargo" ]; then
         PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
     fi

@@ -78,6 +78,24 @@ fn needs_no_lua() {
     }
 }
 
+/// A C program without Lua: links with `-luci` alone (GNU ld, cc's default,
+/// rejects undefined symbols of a shared library), and `luaopen_uci` called
+/// by hand fails cleanly, naming the missing Lua 5.1 API, instead of
+/// crashing (`uci-compat/tests/c/no_lua.c`).
+#[test]
+fn lua_entry_without_lua() {
+    let env = TestEnv::new("lua_entry_without_lua");
+    let bin = c_support::compile("no_lua.c", "no_lua", env.base(), &[]);
+    let root = env.root();
+    let (r, log) = c_support::run(&env, &bin, &[root.to_str().expect("utf-8 path")]);
+    assert_eq!(r.status, 0, "no_lua failed:\n{}{}\n{}", r.stdout, r.stderr, log.unwrap_or_default());
+    assert!(
+        r.stderr.contains("ucix: the uci module needs the Lua 5.1 C API, and this process has no lua_gettop"),
+        "no message about the missing Lua API:\n{}",
+        r.stderr
+    );
+}
+
 #[test]
 fn soname_is_libuci_so() {
     let lib = c_support::libdir().join("libuci.so");
