@@ -2,10 +2,14 @@
 # scripts/install.sh [PREFIX]   (default PREFIX: /usr/local)
 #
 # Installs what the release build produced:
-#   PREFIX/bin/uci, PREFIX/bin/ucix
 #   PREFIX/lib/libuci.so, PREFIX/include/uci.h, PREFIX/include/uci_config.h,
 #   PREFIX/include/uci_blob.h
-#   PREFIX/lib/lua/5.1/uci.so          (the Lua module, from libucix_lua.so)
+#   PREFIX/bin/uci       the launcher (uci-compat/launcher/uci.c, built here
+#                        with $CC, default cc) that runs the command inside
+#                        libuci.so; rpath $ORIGIN/../lib. Without libuci.so or
+#                        a C compiler: the standalone target/release/uci.
+#   PREFIX/lib/lua/5.1/uci.so -> ../../libuci.so   (the Lua module: a symlink)
+#   PREFIX/bin/ucix
 # and, for `ucix serve` (dist/):
 #   /etc/dbus-1/system.d/org.ucix.Config.conf             (system bus policy)
 #   PREFIX/share/dbus-1/system-services/org.ucix.Config.service  (activation)
@@ -20,7 +24,10 @@
 # libubox build with
 #   UCIX_LIBUBOX_DIR=/usr UCIX_LIBUBOX_RPATH=0 cargo build --release --workspace
 # Each part only if it was built. Builds the release workspace first when
-# target/release/uci is missing. Honours CARGO_TARGET_DIR. DESTDIR, if set, is prepended to every
+# target/release/uci or libuci.so is missing. Honours CARGO_TARGET_DIR, and
+# UCIX_BUILD_DIR (the directory of the artifacts, never built here; default
+# $CARGO_TARGET_DIR/release; e.g. target/device after
+# `cargo build --profile device -p uci-compat`). DESTDIR, if set, is prepended to every
 # destination (for packaging; ldconfig is then skipped). ldconfig runs when
 # PREFIX is /usr or /usr/local.
 set -euo pipefail
@@ -38,9 +45,9 @@ prefix=${prefix%/}
 dest=${DESTDIR:-}$prefix
 target_dir=${CARGO_TARGET_DIR:-target}
 case $target_dir in /*) ;; *) target_dir=$repo/$target_dir ;; esac
-rel=$target_dir/release
+rel=${UCIX_BUILD_DIR:-$target_dir/release}
 
-if [ ! -x "$rel/uci" ]; then
+if [ -z "${UCIX_BUILD_DIR:-}" ] && { [ ! -x "$rel/uci" ] || [ ! -f "$rel/libuci.so" ]; }; then
     if ! command -v cargo >/dev/null 2>&1 && [ -x "${CARGO_HOME:-$HOME/.cargo}/bin/cargo" ]; then
         PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
     fi
@@ -54,14 +61,6 @@ put() { # put MODE SRC DST
     echo "installed $3"
     installed=$((installed + 1))
 }
-
-for b in uci ucix; do
-    if [ -x "$rel/$b" ]; then
-        put 0755 "$rel/$b" "$dest/bin/$b"
-    else
-        echo "skipped $b (not built)"
-    fi
-done
 
 if [ -f "$rel/libuci.so" ]; then
     put 0755 "$rel/libuci.so" "$dest/lib/libuci.so"
@@ -78,10 +77,39 @@ else
     echo "skipped libuci.so and headers (not built)"
 fi
 
-if [ -f "$rel/libucix_lua.so" ]; then
-    put 0755 "$rel/libucix_lua.so" "$dest/lib/lua/5.1/uci.so"
+# uci: the launcher over libuci.so, so the core exists once on the device
+launcher_built=
+if [ -f "$rel/libuci.so" ] && command -v "${CC:-cc}" >/dev/null 2>&1; then
+    tmp=$(mktemp -d)
+    # shellcheck disable=SC2016 # $ORIGIN is for the dynamic linker
+    if uci-compat/launcher/build.sh "$tmp/uci" "$rel" '-Wl,-rpath,$ORIGIN/../lib'; then
+        put 0755 "$tmp/uci" "$dest/bin/uci"
+        launcher_built=1
+    fi
+    rm -rf "$tmp"
+fi
+if [ -z "$launcher_built" ]; then
+    if [ -x "$rel/uci" ]; then
+        echo "note: no launcher (needs libuci.so and ${CC:-cc}): installing the standalone uci"
+        put 0755 "$rel/uci" "$dest/bin/uci"
+    else
+        echo "skipped uci (not built)"
+    fi
+fi
+if [ -x "$rel/ucix" ]; then
+    put 0755 "$rel/ucix" "$dest/bin/ucix"
 else
-    echo "skipped the Lua module (libucix_lua.so not built)"
+    echo "skipped ucix (not built)"
+fi
+
+# the Lua module: libuci.so itself (it exports luaopen_uci)
+if [ -f "$rel/libuci.so" ]; then
+    mkdir -p "$dest/lib/lua/5.1"
+    ln -sfn ../../libuci.so "$dest/lib/lua/5.1/uci.so"
+    echo "installed $dest/lib/lua/5.1/uci.so -> ../../libuci.so"
+    installed=$((installed + 1))
+else
+    echo "skipped the Lua module (libuci.so not built)"
 fi
 
 # ucix serve: bus policy, activation, systemd unit, procd init script

@@ -2,7 +2,7 @@
 # The whole test suite, on a fresh machine:
 #   1. installs the system packages the tests need (only when something is
 #      missing; apt-get as root, or through sudo),
-#   2. cargo build --release --workspace   (uci, ucix, libuci.so, libucix_lua.so)
+#   2. cargo build --release --workspace   (uci, ucix, libuci.so = C API + uci command + Lua module)
 #   3. cargo test  --release --workspace   (unit tests, integration tests and the
 #      CLI / C API / Lua conformance runs against the release artifacts)
 #   4. scripts/fuzz.sh --corpus-only 5     (each fuzz target for 5 seconds on
@@ -85,7 +85,7 @@ log "cargo build --release --workspace"
 cargo build --release --workspace
 
 target_dir=${CARGO_TARGET_DIR:-target}
-for f in "$target_dir"/release/{uci,ucix,libuci.so,libucix_lua.so}; do
+for f in "$target_dir"/release/{uci,ucix,libuci.so}; do
     [ -e "$f" ] || die "$f was not built"
 done
 

@@ -48,11 +48,52 @@ fn exported_symbols_are_the_version_script() {
         }
     }
     let want = map_symbols();
-    assert_eq!(want.len(), 35, "libuci.map lists 34 functions and uci_command_char");
+    assert_eq!(want.len(), 37, "libuci.map lists 34 functions, uci_command_char, ucix_uci_main and luaopen_uci");
     let missing: Vec<_> = want.difference(&exported).collect();
     let extra: Vec<_> = exported.difference(&want).collect();
     assert!(missing.is_empty() && extra.is_empty(), "exports differ from libuci.map: missing {missing:?}, extra {extra:?}");
     common::say(format!("libuci.so exports exactly the {} symbols of libuci.map", exported.len()));
+}
+
+/// libuci.so holds the Lua module too, but names no Lua symbol: it resolves
+/// the Lua C API at `luaopen_uci` time. An undefined `lua_*` symbol would make
+/// every C program linked with `-luci` fail to link (GNU ld rejects them)
+/// or need liblua.
+#[test]
+fn needs_no_lua() {
+    let lib = c_support::libdir().join("libuci.so");
+    let Some(nm) = tool("nm") else {
+        common::say("skipped: nm (binutils) not installed");
+        return;
+    };
+    let out = Command::new(nm).args(["-D", "--undefined-only"]).arg(&lib).output().expect("run nm");
+    assert!(out.status.success(), "nm failed: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lua: Vec<&str> = text.lines().filter(|l| l.split_whitespace().last().is_some_and(|n| n.starts_with("lua"))).collect();
+    assert!(lua.is_empty(), "libuci.so has undefined Lua symbols: {lua:?}");
+    if let Some(readelf) = tool("readelf") {
+        let out = Command::new(readelf).arg("-d").arg(&lib).output().expect("run readelf");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!text.contains("liblua"), "libuci.so must not need liblua:\n{text}");
+    }
+}
+
+/// A C program without Lua: links with `-luci` alone (GNU ld, cc's default,
+/// rejects undefined symbols of a shared library), and `luaopen_uci` called
+/// by hand fails cleanly, naming the missing Lua 5.1 API, instead of
+/// crashing (`uci-compat/tests/c/no_lua.c`).
+#[test]
+fn lua_entry_without_lua() {
+    let env = TestEnv::new("lua_entry_without_lua");
+    let bin = c_support::compile("no_lua.c", "no_lua", env.base(), &[]);
+    let root = env.root();
+    let (r, log) = c_support::run(&env, &bin, &[root.to_str().expect("utf-8 path")]);
+    assert_eq!(r.status, 0, "no_lua failed:\n{}{}\n{}", r.stdout, r.stderr, log.unwrap_or_default());
+    assert!(
+        r.stderr.contains("ucix: the uci module needs the Lua 5.1 C API, and this process has no lua_gettop"),
+        "no message about the missing Lua API:\n{}",
+        r.stderr
+    );
 }
 
 #[test]

@@ -27,6 +27,27 @@ fn cli_conformance() {
     });
 }
 
+/// The same cases against the shipped layout: `scripts/install.sh` into a
+/// scratch DESTDIR, whose `usr/bin/uci` is the C launcher
+/// (`uci-compat/launcher/uci.c`) running the command inside
+/// `usr/lib/libuci.so`. Same known failures as the standalone binary.
+#[test]
+fn cli_conformance_installed() {
+    let env = TestEnv::new("cli_conformance_installed");
+    let usr = common::installed_usr(&env);
+    let uci = usr.join("bin").join("uci");
+    let len = std::fs::metadata(&uci).expect("installed usr/bin/uci").len();
+    assert!(len < 64 * 1024, "usr/bin/uci is {len} bytes: the launcher, not the standalone binary, was expected");
+    common::run_conformance(Conformance {
+        label: "CLI (launcher + libuci.so)",
+        runner: "run_conformance.py",
+        args: vec![uci.into(), "testdata/conformance/cases".into()],
+        options: vec![],
+        known_failures: "tests/conformance/known-failures.txt",
+        env: &env,
+    });
+}
+
 /// `testdata/conformance` must be an exact copy of `../shared/conformance`
 /// (`$UCIX_SHARED/conformance`). Skipped when the shared directory is absent.
 #[test]

@@ -10,7 +10,7 @@
 //!   each other's saved changes through the same delta files, and each
 //!   other's commits.
 //!
-//! The module is `target/<profile>/libucix_lua.so`, offered as `uci.so`;
+//! The module is `target/<profile>/libuci.so`, offered as `uci.so`;
 //! build it first with `cargo build --workspace` (scripts/test.sh does).
 
 mod common;

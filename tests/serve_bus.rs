@@ -180,7 +180,7 @@ fn committed_signal_from_every_entry_point() {
     let l = mon.next_committed();
     assert!(l.contains(r#""entry":"bus""#) && l.contains(r#""option":"mtu""#), "{l}");
     // Lua, when the interpreter and the module are there
-    if common::find_in_base_path("lua5.1").is_some() && common::profile_dir().join("libucix_lua.so").is_file() {
+    if common::find_in_base_path("lua5.1").is_some() && common::profile_dir().join("libuci.so").is_file() {
         let script = format!(
             "local uci = require 'uci'; local c = uci.cursor('{}', '{}'); c:set('net', 'wan', 'proto', 'static'); c:commit('net')",
             bus.env.confdir().display(),

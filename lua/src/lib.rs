@@ -1,23 +1,26 @@
 //! The Lua 5.1 module `uci` (lua-api.md), built on the ucix core.
 //!
-//! Installed as `uci.so` (the library itself is `libucix_lua.so`, so that it
-//! cannot be mistaken for `libuci.so`); `require "uci"` calls `luaopen_uci`,
-//! which fills the registry metatable `uci.meta` (cursor methods) and the
+//! Linked into `libuci.so` (crate `uci-compat`, which exports [`luaopen`] as
+//! `luaopen_uci`) and installed as a symlink `lua/uci.so` → `libuci.so`;
+//! `require "uci"` calls `luaopen_uci`, which fills the registry metatable `uci.meta` (cursor methods) and the
 //! module table (assigned to the global `uci`) with the same 26 C functions.
 //!
+//! * [`ffi`]: the Lua 5.1 C API, resolved when the module is opened (so
+//!   `libuci.so` needs no Lua library).
 //! * [`raw`]: the Lua C API boundary (all `unsafe` code) and error raising.
 //! * [`state`]: cursors' contexts and the hidden global context.
 //! * [`api`]: the functions.
 //! * [`push`]: the Lua shapes of values, sections, packages and changes.
 
 mod api;
+mod ffi;
 mod push;
 mod raw;
 mod state;
 
 use std::ffi::{c_int, CStr};
 
-use mlua::ffi::lua_State;
+pub use ffi::lua_State;
 
 /// The registry name of the cursor metatable.
 pub(crate) const META: &CStr = c"uci.meta";
@@ -65,7 +68,7 @@ c_functions! {
 
 /// The functions, in the reference's registration order (which decides the
 /// order in which Lua 5.1 lists the module table's keys).
-const FUNCTIONS: [(&[u8], mlua::ffi::lua_CFunction); 26] = [
+const FUNCTIONS: [(&[u8], ffi::lua_CFunction); 26] = [
     (b"__gc", l_gc),
     (b"close", l_close),
     (b"cursor", l_cursor),
@@ -107,7 +110,7 @@ unsafe extern "C-unwind" fn l_module_gc(_l: *mut lua_State) -> c_int {
 /// Fills `uci.meta` and pushes the new module table, also stored as the
 /// global `uci`. Anchors the guard that frees the module's process-wide state
 /// when the last Lua state using it is closed.
-fn open(lua: raw::Lua) {
+fn open(lua: raw::Lua) -> raw::Ret {
     state::module_opened();
     lua.anchor_finalizer(GUARD_META, l_module_gc);
     lua.new_metatable(META);
@@ -126,11 +129,15 @@ fn open(lua: raw::Lua) {
     }
     lua.push_value(module);
     lua.set_global(c"uci");
+    Ok(1)
 }
 
-#[mlua::lua_module(name = "uci")]
-fn uci(lua: &mlua::Lua) -> mlua::Result<mlua::Table> {
-    // SAFETY: exec_raw runs the closure in a protected C frame of this live
-    // state; `open` leaves exactly the module table on the stack.
-    unsafe { lua.exec_raw((), |l| open(raw::lua_from_raw(l))) }
+/// `luaopen_uci`: what `require "uci"` runs; leaves the module table on the
+/// stack.
+///
+/// # Safety
+/// Only Lua may call it, as the C function `luaopen_uci`, with its state.
+pub unsafe extern "C-unwind" fn luaopen(l: *mut lua_State) -> c_int {
+    // SAFETY: caller's contract.
+    unsafe { raw::open_entry(l, open) }
 }

@@ -11,7 +11,7 @@ use std::ffi::{c_int, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
-use mlua::ffi::{self, lua_State};
+use crate::ffi::{self, lua_State, Api};
 
 use crate::state::State;
 
@@ -51,6 +51,7 @@ pub const T_LIGHTUSERDATA: c_int = ffi::LUA_TLIGHTUSERDATA;
 #[derive(Clone, Copy)]
 pub struct Lua {
     l: *mut lua_State,
+    api: &'static Api,
 }
 
 /// Runs the body of a module C function and converts its outcome.
@@ -58,41 +59,51 @@ pub struct Lua {
 /// # Safety
 /// `l` must be the state Lua passed to the C function being run.
 pub unsafe fn entry(l: *mut lua_State, body: fn(Lua) -> Ret) -> c_int {
-    let lua = Lua { l };
+    // Only `luaopen_uci` registers the module's functions, after resolving
+    // the table, so it is there whenever one of them runs.
+    let Some(api) = ffi::api() else { return 0 };
+    let lua = Lua { l, api };
     let r = catch_unwind(AssertUnwindSafe(|| body(lua))).unwrap_or(Err(Raise::Error(c"ucix: internal error")));
     match r {
         Ok(n) => n,
         // SAFETY: `l` is the running C function's state (caller's contract),
         // and `raise` owns everything that needs dropping.
-        Err(e) => unsafe { raise(l, e) },
+        Err(e) => unsafe { raise(lua, e) },
     }
 }
 
 /// Raises `e` as a Lua error; never returns.
 ///
 /// # Safety
-/// `l` must be the state of the running C function, and no Rust value with a
-/// destructor may be alive in the frames between here and the Lua code that
+/// `lua` must be the state of the running C function, and no Rust value with
+/// a destructor may be alive in the frames between here and the Lua code that
 /// called the C function (only [`entry`] calls this, after the body returned).
-unsafe fn raise(l: *mut lua_State, e: Raise) -> c_int {
+unsafe fn raise(lua: Lua, e: Raise) -> c_int {
+    let (l, api) = (lua.l, lua.api);
     match e {
         Raise::Error(msg) => {
-            // SAFETY: `msg` is a static C string; luaL_error formats "%s" with it.
-            unsafe { ffi::luaL_error(l, c"%s".as_ptr(), msg.as_ptr()) }
+            // luaL_error(L, "%s", msg): the caller's position, then the text.
+            // SAFETY: live state; luaL_where and the push leave two strings
+            // that lua_concat joins, and lua_error raises the result.
+            unsafe {
+                (api.luaL_where)(l, 1);
+                (api.lua_pushlstring)(l, msg.as_ptr(), msg.count_bytes());
+                (api.lua_concat)(l, 2);
+                (api.lua_error)(l)
+            }
         }
         Raise::Arg(narg, msg) => {
-            let lua = Lua { l };
             lua.push_bytes(msg.as_bytes());
             drop(msg);
             // SAFETY: the message was just pushed, so the pointer stays valid
             // (anchored on the stack) while luaL_argerror formats it.
             unsafe {
-                let p = ffi::lua_tolstring(l, -1, ptr::null_mut());
-                ffi::luaL_argerror(l, narg, p)
+                let p = (api.lua_tolstring)(l, -1, ptr::null_mut());
+                (api.luaL_argerror)(l, narg, p)
             }
         }
         // SAFETY: the error value is on top of the stack, as lua_error expects.
-        Raise::Rethrow => unsafe { ffi::lua_error(l) },
+        Raise::Rethrow => unsafe { (api.lua_error)(l) },
     }
 }
 
@@ -100,18 +111,18 @@ impl Lua {
     /// Number of values on the stack (the arguments, at the start of a call).
     pub fn top(self) -> c_int {
         // SAFETY: live state (see the type's documentation).
-        unsafe { ffi::lua_gettop(self.l) }
+        unsafe { (self.api.lua_gettop)(self.l) }
     }
 
     pub fn type_of(self, idx: c_int) -> c_int {
         // SAFETY: lua_type accepts any index, including ones above the top.
-        unsafe { ffi::lua_type(self.l, idx) }
+        unsafe { (self.api.lua_type)(self.l, idx) }
     }
 
     /// `luaL_typename`: `"no value"` for an index above the top.
     pub fn typename(self, idx: c_int) -> String {
         // SAFETY: lua_typename returns a static C string for every type tag.
-        let name = unsafe { CStr::from_ptr(ffi::lua_typename(self.l, ffi::lua_type(self.l, idx))) };
+        let name = unsafe { CStr::from_ptr((self.api.lua_typename)(self.l, (self.api.lua_type)(self.l, idx))) };
         name.to_string_lossy().into_owned()
     }
 
@@ -125,14 +136,14 @@ impl Lua {
     /// any other type.
     pub fn to_bytes(self, idx: c_int) -> Option<Vec<u8>> {
         // SAFETY: lua_isstring accepts any index.
-        if unsafe { ffi::lua_isstring(self.l, idx) } == 0 {
+        if unsafe { (self.api.lua_isstring)(self.l, idx) } == 0 {
             return None;
         }
         let mut len = 0usize;
         // SAFETY: the value is a string or number, so lua_tolstring returns a
         // pointer to `len` bytes owned by the (stack-anchored) Lua string.
         let bytes = unsafe {
-            let p = ffi::lua_tolstring(self.l, idx, &mut len);
+            let p = (self.api.lua_tolstring)(self.l, idx, &mut len);
             std::slice::from_raw_parts(p as *const u8, len)
         };
         let end = bytes.iter().position(|&c| c == 0).unwrap_or(len);
@@ -151,56 +162,56 @@ impl Lua {
 
     pub fn to_boolean(self, idx: c_int) -> bool {
         // SAFETY: lua_toboolean accepts any index.
-        unsafe { ffi::lua_toboolean(self.l, idx) != 0 }
+        unsafe { (self.api.lua_toboolean)(self.l, idx) != 0 }
     }
 
     /// Raw length (`lua_objlen`) of the table at `idx`.
     pub fn raw_len(self, idx: c_int) -> usize {
         // SAFETY: callers pass the index of a table.
-        unsafe { ffi::lua_objlen(self.l, idx) }
+        unsafe { (self.api.lua_objlen)(self.l, idx) }
     }
 
     /// Pushes `t[n]` (raw) of the table at `idx`.
     pub fn raw_geti(self, idx: c_int, n: c_int) {
         // SAFETY: callers pass the index of a table.
-        unsafe { ffi::lua_rawgeti_(self.l, idx, n) }
+        unsafe { (self.api.lua_rawgeti)(self.l, idx, n) }
     }
 
     pub fn pop(self, n: c_int) {
         // SAFETY: callers pop only values they pushed.
-        unsafe { ffi::lua_settop(self.l, -n - 1) }
+        unsafe { (self.api.lua_settop)(self.l, -n - 1) }
     }
 
     pub fn push_nil(self) {
         // SAFETY: live state.
-        unsafe { ffi::lua_pushnil(self.l) }
+        unsafe { (self.api.lua_pushnil)(self.l) }
     }
 
     pub fn push_bool(self, b: bool) {
         // SAFETY: live state.
-        unsafe { ffi::lua_pushboolean(self.l, b as c_int) }
+        unsafe { (self.api.lua_pushboolean)(self.l, b as c_int) }
     }
 
     pub fn push_int(self, n: i64) {
         // SAFETY: live state.
-        unsafe { ffi::lua_pushinteger(self.l, n as ffi::lua_Integer) }
+        unsafe { (self.api.lua_pushinteger)(self.l, n as ffi::lua_Integer) }
     }
 
     pub fn push_bytes(self, s: &[u8]) {
         // SAFETY: `s` is a valid slice; Lua copies it.
-        unsafe { ffi::lua_pushlstring_(self.l, s.as_ptr() as *const _, s.len()) }
+        unsafe { (self.api.lua_pushlstring)(self.l, s.as_ptr() as *const _, s.len()) }
     }
 
     pub fn push_value(self, idx: c_int) {
         // SAFETY: callers pass a valid stack index.
-        unsafe { ffi::lua_pushvalue(self.l, idx) }
+        unsafe { (self.api.lua_pushvalue)(self.l, idx) }
     }
 
     /// Pushes a new table with room for `narr` array and `nrec` hash items;
     /// returns its (absolute) stack index.
     pub fn new_table(self, narr: c_int, nrec: c_int) -> c_int {
         // SAFETY: live state.
-        unsafe { ffi::lua_createtable(self.l, narr, nrec) };
+        unsafe { (self.api.lua_createtable)(self.l, narr, nrec) };
         self.top()
     }
 
@@ -211,8 +222,8 @@ impl Lua {
         // SAFETY: stack is [.. v key]; the insert makes it [.. key v], and
         // rawset pops both into the table at the absolute index `t`.
         unsafe {
-            ffi::lua_insert(self.l, -2);
-            ffi::lua_rawset(self.l, t);
+            (self.api.lua_insert)(self.l, -2);
+            (self.api.lua_rawset)(self.l, t);
         }
     }
 
@@ -220,24 +231,24 @@ impl Lua {
     /// top, which is popped.
     pub fn set_index(self, t: c_int, n: c_int) {
         // SAFETY: the table is at `t`, the value on top.
-        unsafe { ffi::lua_rawseti_(self.l, t, n) }
+        unsafe { (self.api.lua_rawseti)(self.l, t, n) }
     }
 
     /// Pushes the registry's `uci.meta` metatable (or nil if missing).
     pub fn push_meta(self) {
         // SAFETY: the registry is always a valid pseudo-index.
-        unsafe { ffi::lua_getfield_(self.l, ffi::LUA_REGISTRYINDEX, crate::META.as_ptr()) }
+        unsafe { (self.api.lua_getfield)(self.l, ffi::LUA_REGISTRYINDEX, crate::META.as_ptr()) }
     }
 
     /// Whether the value at `idx` (absolute) has the `uci.meta` metatable.
     pub fn has_meta(self, idx: c_int) -> bool {
         // SAFETY: lua_getmetatable pushes nothing when there is no metatable.
-        if unsafe { ffi::lua_getmetatable(self.l, idx) } == 0 {
+        if unsafe { (self.api.lua_getmetatable)(self.l, idx) } == 0 {
             return false;
         }
         self.push_meta();
         // SAFETY: both compared values were just pushed.
-        let same = unsafe { ffi::lua_rawequal(self.l, -1, -2) } != 0;
+        let same = unsafe { (self.api.lua_rawequal)(self.l, -1, -2) } != 0;
         self.pop(2);
         same
     }
@@ -247,7 +258,7 @@ impl Lua {
     /// Every such userdata was made by [`Lua::push_cursor`].
     pub fn cursor_slot(self, idx: c_int) -> Slot {
         // SAFETY: a userdata with our metatable is a cursor block.
-        Slot(unsafe { ffi::lua_touserdata(self.l, idx) as *mut *mut State })
+        Slot(unsafe { (self.api.lua_touserdata)(self.l, idx) as *mut *mut State })
     }
 
     /// Pushes a new cursor userdata owning `st`, with the `uci.meta` metatable.
@@ -255,12 +266,12 @@ impl Lua {
         // SAFETY: the new block is large enough and suitably aligned (Lua
         // aligns userdata for any C type) for one pointer, written at once.
         unsafe {
-            let slot = ffi::lua_newuserdata(self.l, std::mem::size_of::<*mut State>()) as *mut *mut State;
+            let slot = (self.api.lua_newuserdata)(self.l, std::mem::size_of::<*mut State>()) as *mut *mut State;
             slot.write(Box::into_raw(st));
         }
         self.push_meta();
         // SAFETY: stack is [.. ud mt]: sets the metatable and pops it.
-        unsafe { ffi::lua_setmetatable(self.l, -2) };
+        unsafe { (self.api.lua_setmetatable)(self.l, -2) };
     }
 
     /// Calls the function at `-(nargs + 1)` with `nargs` arguments in
@@ -268,13 +279,13 @@ impl Lua {
     /// top of the stack.
     pub fn pcall1(self, nargs: c_int) -> bool {
         // SAFETY: the function and its arguments are on the stack.
-        unsafe { ffi::lua_pcall(self.l, nargs, 1, 0) == 0 }
+        unsafe { (self.api.lua_pcall)(self.l, nargs, 1, 0) == 0 }
     }
 
     /// `lua_setglobal`: pops the value on top into `_G[name]`.
     pub fn set_global(self, name: &CStr) {
         // SAFETY: live state; `name` is NUL-terminated.
-        unsafe { ffi::lua_setfield(self.l, ffi::LUA_GLOBALSINDEX, name.as_ptr()) }
+        unsafe { (self.api.lua_setfield)(self.l, ffi::LUA_GLOBALSINDEX, name.as_ptr()) }
     }
 
     /// `luaL_newmetatable`, without the `__name` field the 5.3 compatibility
@@ -282,7 +293,7 @@ impl Lua {
     /// pushes it.
     pub fn new_metatable(self, name: &CStr) {
         // SAFETY: live state; `name` is NUL-terminated.
-        unsafe { ffi::luaL_newmetatable_(self.l, name.as_ptr()) };
+        unsafe { (self.api.luaL_newmetatable)(self.l, name.as_ptr()) };
     }
 
     /// Makes a userdata whose metatable `name` has `__gc = gc` and keeps it
@@ -293,19 +304,19 @@ impl Lua {
         // (setmetatable pops mt) → [..] (luaL_ref pops the userdata into the
         // registry); a zero-size userdata block is never read or written.
         unsafe {
-            ffi::lua_newuserdata(self.l, 0);
-            ffi::luaL_newmetatable_(self.l, name.as_ptr());
-            ffi::lua_pushcclosure(self.l, gc, 0);
-            ffi::lua_setfield(self.l, -2, c"__gc".as_ptr());
-            ffi::lua_setmetatable(self.l, -2);
-            ffi::luaL_ref(self.l, ffi::LUA_REGISTRYINDEX);
+            (self.api.lua_newuserdata)(self.l, 0);
+            (self.api.luaL_newmetatable)(self.l, name.as_ptr());
+            (self.api.lua_pushcclosure)(self.l, gc, 0);
+            (self.api.lua_setfield)(self.l, -2, c"__gc".as_ptr());
+            (self.api.lua_setmetatable)(self.l, -2);
+            (self.api.luaL_ref)(self.l, ffi::LUA_REGISTRYINDEX);
         }
     }
 
     /// Pushes a C function without upvalues.
     pub fn push_function(self, f: ffi::lua_CFunction) {
         // SAFETY: live state.
-        unsafe { ffi::lua_pushcclosure(self.l, f, 0) }
+        unsafe { (self.api.lua_pushcclosure)(self.l, f, 0) }
     }
 }
 
@@ -348,11 +359,27 @@ impl Slot {
     }
 }
 
-/// The state handle for the module's opening code, which runs in a protected
-/// call set up by mlua.
+/// Runs `body` as the module's opening function on `l` (see [`entry`]),
+/// after resolving the Lua C API; when the process lacks part of it, raises
+/// (or, without any Lua, prints) an error naming the missing function.
 ///
 /// # Safety
-/// `l` must be a live Lua state with a C function frame.
-pub unsafe fn lua_from_raw(l: *mut lua_State) -> Lua {
-    Lua { l }
+/// `l` must be the state Lua passed to `luaopen_uci`.
+pub unsafe fn open_entry(l: *mut lua_State, body: fn(Lua) -> Ret) -> c_int {
+    match ffi::resolve() {
+        // SAFETY: caller's contract; the table is now resolved.
+        Ok(_) => unsafe { entry(l, body) },
+        Err(missing) => {
+            const WHY: &CStr = c"ucix: the uci module needs the Lua 5.1 C API, and this process has no ";
+            // SAFETY: `l` is the running C function's state; both strings
+            // are static, so nothing needs dropping if the error unwinds.
+            match unsafe { ffi::raise_without_api(l, WHY, missing) } {
+                Some(n) => n,
+                None => {
+                    eprintln!("{}{}", WHY.to_string_lossy(), missing.to_string_lossy());
+                    0
+                }
+            }
+        }
+    }
 }

@@ -82,8 +82,8 @@ pub fn ucix_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_ucix"))
 }
 
-/// `target/<profile>`: where the binaries, `libuci.so` and
-/// `libucix_lua.so` of this build live.
+/// `target/<profile>`: where the binaries and `libuci.so` (which is also
+/// the Lua module) of this build live.
 pub fn profile_dir() -> PathBuf {
     uci_bin()
         .parent()
@@ -865,9 +865,10 @@ pub fn lua5_1() -> PathBuf {
 }
 
 /// A directory of `env` holding `uci.so`, a symlink to the built
-/// `libucix_lua.so` of this profile (panics when it was not built).
+/// `libuci.so` of this profile (which exports `luaopen_uci`), as installed
+/// (panics when it was not built).
 pub fn lua_module_dir(env: &TestEnv) -> PathBuf {
-    let module = profile_dir().join("libucix_lua.so");
+    let module = profile_dir().join("libuci.so");
     assert!(
         module.is_file(),
         "{} is missing: build the Lua module first with `cargo build --workspace{}` (scripts/test.sh does)",
@@ -881,4 +882,38 @@ pub fn lua_module_dir(env: &TestEnv) -> PathBuf {
         std::os::unix::fs::symlink(&module, &link).expect("symlink uci.so");
     }
     dir
+}
+
+// ---------------------------------------------------------------------------
+// the installed layout
+// ---------------------------------------------------------------------------
+
+/// Runs `scripts/install.sh /usr` with `DESTDIR=<env>/installed` on this
+/// profile's artifacts and returns the tree's `usr/`: `bin/uci` is the C
+/// launcher over `lib/libuci.so`, `lib/lua/5.1/uci.so` a symlink to it
+/// (panics when libuci.so was not built, or the script fails).
+pub fn installed_usr(env: &TestEnv) -> PathBuf {
+    let lib = profile_dir().join("libuci.so");
+    assert!(
+        lib.is_file(),
+        "{} is missing: run `cargo build --workspace{}` first (scripts/test.sh does)",
+        lib.display(),
+        if cfg!(debug_assertions) { "" } else { " --release" }
+    );
+    let destdir = env.base().join("installed");
+    let out = Command::new("bash")
+        .arg(manifest_dir().join("scripts").join("install.sh"))
+        .arg("/usr")
+        .env("DESTDIR", &destdir)
+        .env("UCIX_BUILD_DIR", profile_dir())
+        .output()
+        .expect("run scripts/install.sh");
+    assert!(
+        out.status.success(),
+        "scripts/install.sh failed ({}):\n{}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    destdir.join("usr")
 }

@@ -12,6 +12,8 @@
 //!   `libuci.map`).
 //! * [`blob`]: the three libubox helpers of `uci_blob.h` (`uci_to_blob`,
 //!   `uci_blob_check_equal`, `uci_blob_diff`), over libubox.so.
+//! * [`entries`]: `ucix_uci_main` (the `uci` command) and `luaopen_uci`
+//!   (the Lua module), so the core exists once on the device.
 //! * [`context`]: `struct uci_context` followed by the Rust state.
 //! * [`mirror`]: the C tree of a package kept in step with the core.
 //! * [`ops`]: the operations (core call, then C update).
@@ -70,6 +72,7 @@ pub mod blob;
 mod cfile;
 mod cmem;
 mod context;
+pub mod entries;
 pub mod exports;
 mod guard;
 mod helpers;
