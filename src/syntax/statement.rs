@@ -99,6 +99,7 @@ impl Importer<'_, '_> {
                 }
             }
         }
+        self.close_section();
         if self.r.failed() {
             return Err(Error(ErrorCode::Io));
         }
@@ -175,7 +176,18 @@ impl Importer<'_, '_> {
         self.switch_package()
     }
 
+    /// Gives back the spare room of the options of the section statements
+    /// went into until now (a section's option list grows by doubling).
+    fn close_section(&mut self) {
+        if let (Some(si), Some(p)) = (self.section, self.cur.as_mut()) {
+            if let Some(s) = p.sections.get_mut(si) {
+                s.options.shrink_to_fit();
+            }
+        }
+    }
+
     fn parse_config(&mut self, end: usize) -> Result<()> {
+        self.close_section();
         self.ensure_package()?;
         self.pctx.skip_keyword(end, "config without name")?;
         let t = self.pctx.next_arg(self.r, true, NameRule::None)?;

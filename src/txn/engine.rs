@@ -150,6 +150,9 @@ struct Prep {
     write: Option<Option<Vec<u8>>>,
     real: PathBuf,
     temp: Option<PathBuf>,
+    /// The file holds the text [`Context::load_for_commit`] parsed for
+    /// this package (named here): its parse is the re-read.
+    base: Option<Vec<u8>>,
 }
 
 fn io_fail(what: &str, p: &Path, e: io::Error) -> Failure {
@@ -231,6 +234,7 @@ pub fn run(ctx: &mut Context, sources: Vec<Source<'_>>, want_pkgs: bool) -> Resu
             write: None,
             real: PathBuf::new(),
             temp: None,
+            base: None,
         });
     }
     let mut sources = sources;
@@ -271,7 +275,24 @@ pub fn run(ctx: &mut Context, sources: Vec<Source<'_>>, want_pkgs: bool) -> Resu
         }
         let f = open_config_locked(&t, !p.remove).map_err(|e| io_fail("cannot open", &t, e))?;
         if existed {
-            p.done.old_text = Some(fsutil::read_all(&f).map_err(|e| io_fail("cannot read", &t, e))?);
+            // the text parsed by `load_for_commit`, if the file still holds it
+            let base = match ctx.commit_base.take() {
+                Some(b) if b.path == p.done.target => {
+                    let same = fsutil::holds(&f, &b.text).map_err(|e| io_fail("cannot read", &t, e))?;
+                    same.then_some(b)
+                }
+                other => {
+                    ctx.commit_base = other;
+                    None
+                }
+            };
+            p.done.old_text = Some(match base {
+                Some(b) => {
+                    p.base = Some(b.name);
+                    b.text
+                }
+                None => fsutil::read_all(&f).map_err(|e| io_fail("cannot read", &t, e))?,
+            });
         }
         p.lock = Some(f);
     }
@@ -301,9 +322,7 @@ pub fn run(ctx: &mut Context, sources: Vec<Source<'_>>, want_pkgs: bool) -> Resu
                     }
                     // the package loaded for this commit from these very bytes
                     // (`Context::load_for_commit`) is their parse: no second one
-                    let base = ctx.commit_base.take().filter(|b| {
-                        b.name == pkg.name && pkg.path.as_ref() == Some(&b.path) && b.text == old && pkg.delta.is_empty() && pkg.saved_delta.is_empty()
-                    });
+                    let base = p.base.take().filter(|n| *n == pkg.name && pkg.delta.is_empty() && pkg.saved_delta.is_empty());
                     let mut fresh = match base {
                         Some(_) => {
                             ctx.pctx = None;
@@ -370,7 +389,8 @@ pub fn run(ctx: &mut Context, sources: Vec<Source<'_>>, want_pkgs: bool) -> Resu
                     }
                     p.truncate = p.delta.is_some();
                 }
-                let mut text = Vec::new();
+                // about the old size: no doubling copies of a large text
+                let mut text = Vec::with_capacity(old.len() + old.len() / 8 + 256);
                 crate::write::export(&mut text, pkg, false, export_names);
                 p.write = Some(Some(text));
             }
