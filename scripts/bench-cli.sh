@@ -10,7 +10,9 @@
 # usage: scripts/bench-cli.sh [path/to/our/uci]   (default target/release/uci)
 # env:   UCI_REF=/path/to/uci  RUNS=N (default 15)  BUDGET=seconds per case (40)
 #        CASES=substring (only the cases whose title contains it)
-#        UCIX_SHARED=dir (default ../shared)
+#        UCIX_SHARED=dir (default ../shared beside the repository or, from a
+#        git worktree, beside its main worktree)
+# The write cases also show OpenWrt uci's figures recorded in issue #17.
 #
 # As root it runs in a private mount namespace with an empty /tmp and no
 # /var/run/uci, so the host's pending changes and overrides are not read.
@@ -18,7 +20,14 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ours=$(realpath "${1:-$repo/target/release/uci}")
-shared=$(realpath "${UCIX_SHARED:-$repo/../shared}")
+# The shared directory: $UCIX_SHARED, else ../shared beside the repository,
+# else beside the main worktree (when this is a `git worktree`).
+shared=${UCIX_SHARED:-$repo/../shared}
+if [ -z "${UCIX_SHARED:-}" ] && [ ! -d "$shared" ]; then
+    common=$(git -C "$repo" rev-parse --path-format=absolute --git-common-dir 2>/dev/null || true)
+    if [ -n "$common" ]; then shared=$(dirname "$common")/../shared; fi
+fi
+shared=$(realpath "$shared")
 [ -x "$ours" ] || { echo "bench-cli: $ours is not built (cargo build --release)" >&2; exit 1; }
 if [ ! -d "$shared/testdata/large" ]; then
     echo "bench-cli: skipped: $shared/testdata/large not found"

@@ -7,6 +7,9 @@ Each case runs every variant in turn (ucix with the cache, ucix with
 UCIX_CACHE=0, the reference when given), RUNS times or until its time budget
 is spent (3 runs at least), and prints median wall time, median peak RSS
 and ratios. The commands' outputs are compared once between the variants.
+For the write cases it also prints the original uci's figures recorded in
+issue #17 (there is no original binary here) and the ratios against them,
+labelled "recorded". Every UCIX_* location points into SCRATCH.
 """
 import os
 import shutil
@@ -34,8 +37,29 @@ FILES = {
 }
 
 
+STATE = os.path.join(SCRATCH, "state")
+
+# OpenWrt uci's figures recorded in issue #17 (no original binary here):
+# case title -> (median ms, peak RSS KiB).
+RECORDED = {
+    "set+commit 5k/dhcp": (87.0, 4.8 * 1024),
+    "batch 1000 sets 5k/dhcp": (26200.0, 4.8 * 1024),
+}
+
+
 def env_for(cache):
-    e = {"PATH": "/usr/bin:/bin", "UCIX_CACHE_DIR": CACHE}
+    # every ucix location inside the scratch directory: no history, audit
+    # log, hooks or schemas of the host are read or written
+    e = {
+        "PATH": "/usr/bin:/bin",
+        "UCIX_CACHE_DIR": CACHE,
+        "UCIX_STATE_DIR": STATE,
+        "UCIX_HOOKS_DIR": os.path.join(SCRATCH, "hooks"),
+        "UCIX_SCHEMA_DIR": os.path.join(SCRATCH, "schema"),
+        "UCIX_CONFIG_MD5": os.path.join(SCRATCH, "config.md5"),
+        "UCIX_UBUS_SOCKET": os.path.join(SCRATCH, "ubus.sock"),
+        "UCIX_SYSLOG_SOCKET": os.path.join(SCRATCH, "log"),
+    }
     if not cache:
         e["UCIX_CACHE"] = "0"
     return e
@@ -103,7 +127,7 @@ def reset_config(names):
 
 
 def main():
-    for d in (CONF, DELTA, CACHE, PRISTINE):
+    for d in (CONF, DELTA, CACHE, PRISTINE, STATE):
         os.makedirs(d, exist_ok=True)
     for n, src in FILES.items():
         shutil.copyfile(src, os.path.join(PRISTINE, n))
@@ -145,7 +169,8 @@ def main():
     print()
     head = "| case | " + " | ".join("%s ms" % v[0] for v in variants) + " | " + \
         " | ".join("%s RSS KiB" % v[0] for v in variants) + " | floor ms | ucix/floor | ucix/nocache |" + \
-        (" ucix/ref |" if REF else "")
+        (" ucix/ref |" if REF else "") + \
+        " orig ms (recorded #17) | orig/ucix (recorded) | orig RSS KiB (recorded) | ucix RSS/orig (recorded) |"
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
     only = os.environ.get("CASES", "")
@@ -196,6 +221,13 @@ def main():
                 med["ucix"] / med["ucix-nocache"])
         if REF:
             row += " %.3f |" % (med["ucix"] / med["ref"])
+        rec = RECORDED.get(title)
+        if rec:
+            r_rss = rss.get("ucix")
+            row += " %.1f | %.1fx | %d | %s |" % (
+                rec[0], rec[0] / med["ucix"], rec[1], "%.2fx" % (r_rss / rec[1]) if r_rss else "n/a")
+        else:
+            row += " - | - | - | - |"
         print(row, flush=True)
 
 

@@ -96,25 +96,12 @@ pub fn set(p: &mut Package, ptr: &mut Ptr, internal: bool) -> Result<Effect> {
     let section = ptr.section.clone().unwrap_or_default();
     let effect = if let Some(opt) = ptr.option.clone() {
         let si = ptr.s.expect("checked above");
-        let sec = &mut p.sections[si];
-        match ptr.o {
-            None => {
-                sec.options.push(Opt { name: opt.clone(), value: Value::Str(value.clone()) });
-                let oi = sec.options.len() - 1;
-                ptr.o = Some(oi);
-                Effect::OptionCreated(si, oi)
-            }
-            Some(oi) => {
-                let o = &mut sec.options[oi];
-                let eff = match &o.value {
-                    Value::Str(old) if *old == value => return Ok(Effect::None),
-                    Value::Str(old) if old.len() == value.len() => Effect::OptionInPlace(si, oi),
-                    _ => Effect::OptionReplaced(si, oi),
-                };
-                o.value = Value::Str(value.clone());
-                eff
-            }
+        let (eff, oi) = put_option(p, si, ptr.o, opt, value.clone());
+        ptr.o = Some(oi);
+        if eff == Effect::None {
+            return Ok(Effect::None);
         }
+        eff
     } else {
         match ptr.s {
             None => {
@@ -143,6 +130,33 @@ pub fn set(p: &mut Package, ptr: &mut Ptr, internal: bool) -> Result<Effect> {
     Ok(effect)
 }
 
+
+/// The option part of [`set`] for a non-empty `value`, by value: sets
+/// option `name` (at `oi`, its index if it exists) of section `si` to the
+/// string `value`, appending it when missing. Records nothing. Returns the
+/// effect (`None`: it already held that value) and the option's index.
+/// The config parser calls it directly for `option` lines of a package
+/// without delta tracking (what [`set`] would do, minus the copies).
+pub fn put_option(p: &mut Package, si: usize, oi: Option<usize>, name: Vec<u8>, value: Vec<u8>) -> (Effect, usize) {
+    let sec = &mut p.sections[si];
+    match oi {
+        None => {
+            sec.options.push(Opt { name, value: Value::Str(value) });
+            let oi = sec.options.len() - 1;
+            (Effect::OptionCreated(si, oi), oi)
+        }
+        Some(oi) => {
+            let o = &mut sec.options[oi];
+            let eff = match &o.value {
+                Value::Str(old) if *old == value => return (Effect::None, oi),
+                Value::Str(old) if old.len() == value.len() => Effect::OptionInPlace(si, oi),
+                _ => Effect::OptionReplaced(si, oi),
+            };
+            o.value = Value::Str(value);
+            (eff, oi)
+        }
+    }
+}
 
 /// Outcome of [`delete`] when a list index could not be parsed: libuci
 /// returns a bare 1 without setting an error.

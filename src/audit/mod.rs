@@ -275,7 +275,7 @@ pub fn record(ctx: &Context, written: &[&Done], action: Action, origin: Origin) 
                 action: action.as_str().to_string(),
                 package: changes::text(&d.name),
                 file: file.to_string_lossy().into_owned(),
-                changes: serde_json::to_value(changes::diff(d.old_pkg.as_ref(), d.new_pkg.as_ref())).unwrap_or(Json::Null),
+                changes: serde_json::to_value(d.changes()).unwrap_or(Json::Null),
                 prev,
                 hash: String::new(),
             };

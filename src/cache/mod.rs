@@ -199,7 +199,10 @@ pub fn lookup(ctx: &Context, name: &[u8]) -> Option<Package> {
         Err(e) => e,
     };
     stats::count(&dir, Event::Miss(name, why));
-    invalidate::arm();
+    // a load made to write records nothing (see `Context::no_cache_record`)
+    if !ctx.no_cache_record {
+        invalidate::arm();
+    }
     None
 }
 

@@ -95,23 +95,7 @@ pub fn diff(old: Option<&Package>, new: Option<&Package>) -> Vec<Change> {
                     out.push(change("set", s, Some(&opt.name), None, Some(value_json(&opt.value))));
                 }
             }
-            Some(os) => {
-                if os.stype != s.stype {
-                    out.push(change("set", s, None, Some(Json::String(text(&os.stype))), Some(Json::String(text(&s.stype)))));
-                }
-                for opt in &s.options {
-                    match os.option(&opt.name) {
-                        Some(oo) if oo.value == opt.value => {}
-                        Some(oo) => out.push(change("set", s, Some(&opt.name), Some(value_json(&oo.value)), Some(value_json(&opt.value)))),
-                        None => out.push(change("set", s, Some(&opt.name), None, Some(value_json(&opt.value)))),
-                    }
-                }
-                for oo in &os.options {
-                    if s.option(&oo.name).is_none() {
-                        out.push(change("delete", s, Some(&oo.name), Some(value_json(&oo.value)), None));
-                    }
-                }
-            }
+            Some(os) => section_changes(&mut out, os, s),
         }
     }
     // relative order of the sections present before and after
@@ -135,6 +119,44 @@ pub fn diff(old: Option<&Package>, new: Option<&Package>) -> Vec<Change> {
         }
     }
     out
+}
+
+/// [`diff`] for a commit that changed only options of existing sections
+/// (no section added, removed, renamed, moved or retyped): `old` holds the
+/// previous version of every section it may have touched, by index; the
+/// other sections are the same in both. Gives what [`diff`] gives.
+pub fn diff_sections(old: &[(usize, Section)], new: &Package) -> Vec<Change> {
+    let mut touched: Vec<&(usize, Section)> = old.iter().collect();
+    touched.sort_by_key(|(i, _)| *i);
+    touched.dedup_by_key(|(i, _)| *i);
+    let mut out = vec![];
+    for (i, os) in touched {
+        let Some(s) = new.sections.get(*i) else { continue };
+        if new.section_index(&s.name) != Some(*i) {
+            continue;
+        }
+        section_changes(&mut out, os, s);
+    }
+    out
+}
+
+/// The changes of a section present before (`os`) and after (`s`).
+fn section_changes(out: &mut Vec<Change>, os: &Section, s: &Section) {
+    if os.stype != s.stype {
+        out.push(change("set", s, None, Some(Json::String(text(&os.stype))), Some(Json::String(text(&s.stype)))));
+    }
+    for opt in &s.options {
+        match os.option(&opt.name) {
+            Some(oo) if oo.value == opt.value => {}
+            Some(oo) => out.push(change("set", s, Some(&opt.name), Some(value_json(&oo.value)), Some(value_json(&opt.value)))),
+            None => out.push(change("set", s, Some(&opt.name), None, Some(value_json(&opt.value)))),
+        }
+    }
+    for oo in &os.options {
+        if s.option(&oo.name).is_none() {
+            out.push(change("delete", s, Some(&oo.name), Some(value_json(&oo.value)), None));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -170,5 +192,17 @@ mod tests {
         let retype = diff(Some(&p("config a 's'\n")), Some(&p("config b 's'\n")));
         assert_eq!(retype[0].old, Some(Json::String("a".into())));
         assert_eq!(diff(None, Some(&p("config a 's'\n"))).len(), 1);
+    }
+
+    #[test]
+    fn touched_sections_give_the_full_diff() {
+        let a = p("config interface 'lan'\n\toption proto 'static'\n\tlist dns 1.1.1.1\nconfig interface 'wan'\n\toption x y\nconfig t 'z'\n");
+        let mut b = a.clone();
+        b.sections[0].options[0].value = Value::Str(b"dhcp".to_vec());
+        b.sections[0].options.remove(1);
+        b.sections[1].options.push(crate::model::Opt { name: b"n".to_vec(), value: Value::List(vec![b"1".to_vec()]) });
+        let old = vec![(1, a.sections[1].clone()), (0, a.sections[0].clone()), (2, a.sections[2].clone())];
+        assert_eq!(diff_sections(&old, &b), diff(Some(&a), Some(&b)));
+        assert_eq!(diff_sections(&old, &b).len(), 3);
     }
 }

@@ -81,7 +81,7 @@ pub fn describe(action: &str, done: &[&Done]) -> Description {
             .iter()
             .map(|d| PackageChanges {
                 package: changes::text(&d.name),
-                changes: changes::diff(d.old_pkg.as_ref(), d.new_pkg.as_ref()),
+                changes: d.changes(),
             })
             .collect(),
     }

@@ -70,6 +70,9 @@ pub struct Package {
     /// Changes read from delta files at load time.
     pub saved_delta: Vec<Delta>,
     index: RefCell<Option<Lookup>>,
+    /// Set while the package equals a reload from its files (`uci batch`
+    /// keeps such packages across lines, see [`crate::store::kept`]).
+    pub(crate) origin: Option<Box<crate::store::kept::Origin>>,
 }
 
 /// The lookup index of a package, built on first use and dropped by
@@ -143,6 +146,12 @@ impl Package {
 
     pub fn section(&self, name: &[u8]) -> Option<&Section> {
         self.section_index(name).map(|i| &self.sections[i])
+    }
+
+    /// Marks the package as possibly different from a reload of its files:
+    /// a batch then reads them again instead of keeping it.
+    pub fn forget_origin(&mut self) {
+        self.origin = None;
     }
 
     /// Drops the name index; it is rebuilt on the next lookup.

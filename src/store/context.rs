@@ -53,6 +53,30 @@ pub struct Context {
     /// Whom the audit log names for this context's commits (`None`: this
     /// process); set by the bus service for its callers.
     pub actor: Option<crate::audit::Actor>,
+    /// Set by the `uci` command for its one command: packages dropped by
+    /// [`Context::unload_all`] and by a commit are leaked, not freed, as
+    /// the process exits right after (freeing a large package costs
+    /// milliseconds, the kernel frees it at once).
+    pub exiting: bool,
+    /// Loads made to write (set, commit, …) record no cache index: the
+    /// index would be stale at once. Reads rebuild it.
+    pub no_cache_record: bool,
+    /// The config text of a package loaded without its delta files for an
+    /// immediate commit (see [`Context::load_for_commit`]): the commit
+    /// engine uses the package as its re-read when the locked file still
+    /// holds exactly these bytes, instead of parsing them again.
+    pub(crate) commit_base: Option<CommitBase>,
+    /// Packages kept across the lines of `uci batch` (see
+    /// [`super::kept`]); `None`: every load reads the files.
+    pub(crate) kept: Option<super::kept::Kept>,
+}
+
+/// See [`Context::commit_base`].
+#[derive(Debug, Clone)]
+pub(crate) struct CommitBase {
+    pub name: Vec<u8>,
+    pub path: Vec<u8>,
+    pub text: Vec<u8>,
 }
 
 impl Default for Context {
@@ -80,6 +104,10 @@ impl Context {
             commit_reread: false,
             deferred_hooks: None,
             actor: None,
+            exiting: false,
+            no_cache_record: false,
+            commit_base: None,
+            kept: None,
         }
     }
 
@@ -210,7 +238,43 @@ impl Context {
     /// to the context (`loaded` names packages that would be duplicates).
     pub fn read_package(&mut self, name: &[u8], loaded: &dyn Fn(&[u8]) -> bool) -> Result<Package> {
         crate::txn::recover(self);
-        if let Some(p) = crate::cache::lookup(self, name) {
+        self.commit_base = None;
+        let Some(mut kept) = self.kept.take() else { return self.read_files(name, loaded, false) };
+        let hit = kept.take(self, name);
+        self.kept = Some(kept);
+        if let Some(p) = hit.filter(|p| !loaded(&p.name)) {
+            self.pctx = None;
+            return Ok(p);
+        }
+        let before = super::kept::Origin::capture(self, name);
+        let mut p = self.read_files(name, loaded, false)?;
+        if p.has_delta && p.delta.is_empty() && super::kept::Origin::capture(self, name) == before {
+            p.origin = Some(Box::new(before));
+        }
+        Ok(p)
+    }
+
+    /// Loads package `name` for an immediate commit (`uci commit`): the
+    /// config file is parsed but no delta file is replayed (the commit
+    /// replays them on its re-read), and when the parse raised no error
+    /// its text is kept so that the commit engine, finding the same bytes
+    /// under its lock, takes the package as its re-read instead of parsing
+    /// again. Returns its index.
+    pub fn load_for_commit(&mut self, name: &[u8]) -> Result<usize> {
+        crate::txn::recover(self);
+        self.commit_base = None;
+        let names: Vec<Vec<u8>> = self.packages.iter().map(|p| p.name.clone()).collect();
+        let p = self.read_files(name, &|n| names.iter().any(|x| x == n), true)?;
+        self.packages.push(p);
+        Ok(self.packages.len() - 1)
+    }
+
+    /// [`Context::read_package`] from the cache or the files; `for_commit`:
+    /// see [`Context::load_for_commit`].
+    fn read_files(&mut self, name: &[u8], loaded: &dyn Fn(&[u8]) -> bool, for_commit: bool) -> Result<Package> {
+        if for_commit {
+            // the commit parses (or reuses) the file under its lock anyway
+        } else if let Some(p) = crate::cache::lookup(self, name) {
             if !loaded(&p.name) {
                 self.pctx = None;
                 return Ok(p);
@@ -243,6 +307,20 @@ impl Context {
             Some(Err(_)) => return fail(ErrorCode::Io),
             Some(Ok(f)) => f,
         };
+        if for_commit && by_name {
+            let bytes = fsutil::read_all(&fh).map_err(io_err);
+            fsutil::unlock(&fh);
+            let bytes = bytes?;
+            let errors = self.parse_errors;
+            let mut p = self.parse_stream(&mut Stream::from_bytes(&bytes), &pkgname, loaded)?;
+            p.path = Some(file.clone());
+            p.has_delta = true;
+            p.uses_conf2 = uses_conf2;
+            if self.parse_errors == errors {
+                self.commit_base = Some(CommitBase { name: pkgname, path: file, text: bytes });
+            }
+            return Ok(p);
+        }
         let mut p = self.parse_file(&fh, &file, &pkgname, loaded)?;
         p.path = Some(file);
         p.has_delta = by_name;
@@ -339,6 +417,18 @@ impl Context {
     }
 
     pub fn unload_all(&mut self) {
+        if let Some(k) = self.kept.as_mut() {
+            for p in self.packages.drain(..) {
+                k.put(p);
+            }
+            return;
+        }
+        if self.exiting {
+            for p in self.packages.drain(..) {
+                std::mem::forget(p);
+            }
+            return;
+        }
         self.packages.clear();
     }
 
@@ -351,6 +441,19 @@ impl Context {
         let name = ptr.package.clone().unwrap_or_default();
         let idx = self.get_or_load(&name)?;
         lookup::resolve(&self.packages[idx], ptr, extended)?;
+        Ok(idx)
+    }
+
+    /// [`Context::lookup`] for `uci commit`: loads the package with
+    /// [`Context::load_for_commit`] when it is not loaded.
+    pub fn lookup_for_commit(&mut self, ptr: &mut Ptr, s: &[u8]) -> Result<usize> {
+        *ptr = Ptr::parse(s)?;
+        let name = ptr.package.clone().unwrap_or_default();
+        let idx = match self.find(&name) {
+            Some(i) => i,
+            None => self.load_for_commit(&name)?,
+        };
+        lookup::resolve(&self.packages[idx], ptr, true)?;
         Ok(idx)
     }
 
@@ -445,6 +548,7 @@ impl Context {
         let file = join(&self.savedir, &p.name);
         let mode = fsutil::mode_of(path(&join(&self.confdir, &p.name))).unwrap_or(0o600);
         let mut f = fsutil::open_write_locked(path(&file), true, mode).map_err(io_err)?;
+        let before = p.origin.as_ref().and_then(|_| super::parsed::FileId::of(&f));
         let start = f.seek(SeekFrom::End(0)).map_err(io_err)?;
         let mut out = Vec::new();
         for d in &p.delta {
@@ -455,6 +559,12 @@ impl Context {
             // A short append (full disk) must not leave a partial line for
             // the next change to be glued to.
             let _ = f.set_len(start);
+        }
+        if r.is_ok() && p.origin.is_some() {
+            let after = super::parsed::FileId::of(&f);
+            super::kept::saved(p, &file, &out, before, after, self.flags & FLAG_SAVED_DELTA != 0);
+        } else {
+            p.forget_origin();
         }
         fsutil::unlock(&f);
         r.map_err(io_err)?;

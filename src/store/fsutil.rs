@@ -84,6 +84,30 @@ pub fn read_all(f: &File) -> io::Result<Vec<u8>> {
     Ok(v)
 }
 
+/// Whether `f`, read from its start, holds exactly `expect` (read in
+/// chunks: no second copy of the content).
+pub fn holds(f: &File, expect: &[u8]) -> io::Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut r = f;
+    r.seek(SeekFrom::Start(0))?;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut at = 0;
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            return Ok(at == expect.len());
+        }
+        if expect.get(at..at + n) != Some(&buf[..n]) {
+            return Ok(false);
+        }
+        at += n;
+    }
+}
+
 /// Opens read-write (optionally creating with `mode`) with an exclusive lock.
 pub fn open_write_locked(p: &Path, create: bool, mode: u32) -> io::Result<File> {
     let f = OpenOptions::new().read(true).write(true).create(create).mode(mode).open(p)?;

@@ -4,6 +4,7 @@
 
 pub mod context;
 pub mod fsutil;
+pub mod kept;
 pub mod parsed;
 pub mod paths;
 pub mod report;

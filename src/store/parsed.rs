@@ -25,14 +25,23 @@ pub struct FileId {
 
 impl FileId {
     pub fn of(f: &File) -> Option<FileId> {
-        let m = f.metadata().ok()?;
-        Some(FileId {
+        Some(Self::of_meta(&f.metadata().ok()?))
+    }
+
+    /// The identity of the file at `p` (following links); `None` when it
+    /// cannot be read (absent).
+    pub fn of_path(p: &[u8]) -> Option<FileId> {
+        Some(Self::of_meta(&std::fs::metadata(super::fsutil::path(p)).ok()?))
+    }
+
+    fn of_meta(m: &std::fs::Metadata) -> FileId {
+        FileId {
             dev: m.dev(),
             ino: m.ino(),
             size: m.size(),
             mtime: (m.mtime(), m.mtime_nsec()),
             ctime: (m.ctime(), m.ctime_nsec()),
-        })
+        }
     }
 }
 

@@ -99,6 +99,7 @@ impl Importer<'_, '_> {
                 }
             }
         }
+        self.close_section();
         if self.r.failed() {
             return Err(Error(ErrorCode::Io));
         }
@@ -128,17 +129,28 @@ impl Importer<'_, '_> {
         self.pctx.skip_whitespace();
         loop {
             let Some((s, e)) = self.pctx.keyword() else { return Ok(()) };
-            let word = self.pctx.str_at(s).to_vec();
+            let word = self.pctx.str_at(s);
             if word[0] == b'#' {
                 return Ok(());
             }
-            let _ = s;
-            match &word[..] {
-                b"p" | b"package" => self.parse_package(e)?,
-                b"c" | b"config" => self.parse_config(e)?,
-                b"o" | b"option" => self.parse_option(e, false)?,
-                b"l" | b"list" => self.parse_option(e, true)?,
+            enum Kw {
+                Package,
+                Config,
+                Option,
+                List,
+            }
+            let kw = match word {
+                b"p" | b"package" => Kw::Package,
+                b"c" | b"config" => Kw::Config,
+                b"o" | b"option" => Kw::Option,
+                b"l" | b"list" => Kw::List,
                 _ => return Err(self.pctx.error("invalid command")),
+            };
+            match kw {
+                Kw::Package => self.parse_package(e)?,
+                Kw::Config => self.parse_config(e)?,
+                Kw::Option => self.parse_option(e, false)?,
+                Kw::List => self.parse_option(e, true)?,
             }
         }
     }
@@ -164,7 +176,18 @@ impl Importer<'_, '_> {
         self.switch_package()
     }
 
+    /// Gives back the spare room of the options of the section statements
+    /// went into until now (a section's option list grows by doubling).
+    fn close_section(&mut self) {
+        if let (Some(si), Some(p)) = (self.section, self.cur.as_mut()) {
+            if let Some(s) = p.sections.get_mut(si) {
+                s.options.shrink_to_fit();
+            }
+        }
+    }
+
     fn parse_config(&mut self, end: usize) -> Result<()> {
+        self.close_section();
         self.ensure_package()?;
         self.pctx.skip_keyword(end, "config without name")?;
         let t = self.pctx.next_arg(self.r, true, NameRule::None)?;
@@ -214,6 +237,12 @@ impl Importer<'_, '_> {
         let value = self.pctx.str_at(v).to_vec();
         let p = self.cur.as_mut().expect("package ensured");
         let internal = !p.has_delta;
+        if !list && internal && !value.is_empty() {
+            // what `edit::set` does here, without building a lookup
+            let oi = p.sections[si].option_index(&name);
+            edit::put_option(p, si, oi, name, value);
+            return Ok(());
+        }
         let mut ptr = Ptr {
             target: Target::Option,
             flags: LOOKUP_DONE,

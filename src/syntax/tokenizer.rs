@@ -35,6 +35,8 @@ pub struct Pctx {
     pub reason: Option<&'static str>,
     /// Buffer position at the last parse error.
     pub byte: usize,
+    /// Scratch buffer of [`Pctx::getln`].
+    chunk: Vec<u8>,
 }
 
 impl Default for Pctx {
@@ -45,7 +47,7 @@ impl Default for Pctx {
 
 impl Pctx {
     pub fn new() -> Pctx {
-        Pctx { buf: Vec::new(), buf_filled: 0, pos: 0, line: 0, reason: None, byte: 0 }
+        Pctx { buf: Vec::new(), buf_filled: 0, pos: 0, line: 0, reason: None, byte: 0, chunk: Vec::new() }
     }
 
     /// The whole logical-line buffer (decoded arguments are NUL-terminated
@@ -101,15 +103,21 @@ impl Pctx {
         if offset + 1 >= self.buf.len() {
             self.grow();
         }
+        // one scratch buffer for the physical lines, kept across calls
+        let mut chunk = std::mem::take(&mut self.chunk);
+        self.getln_into(r, offset, &mut chunk);
+        self.chunk = chunk;
+    }
+
+    fn getln_into(&mut self, r: &mut Stream<'_>, offset: usize, chunk: &mut Vec<u8>) {
         let mut ofs = offset;
-        let mut chunk = Vec::new();
         loop {
             self.buf[ofs] = 0;
             chunk.clear();
-            if !r.fgets(&mut chunk, self.buf.len() - ofs - 1) {
+            if !r.fgets(chunk, self.buf.len() - ofs - 1) {
                 return;
             }
-            self.buf[ofs..ofs + chunk.len()].copy_from_slice(&chunk);
+            self.buf[ofs..ofs + chunk.len()].copy_from_slice(chunk);
             self.buf[ofs + chunk.len()] = 0;
             if chunk[0] == 0 {
                 return;

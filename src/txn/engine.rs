@@ -70,8 +70,71 @@ pub struct Done {
     /// The bytes written (`None`: the file was removed).
     pub new_text: Option<Vec<u8>>,
     /// Parsed before/after, when the caller asked for them (change lists).
+    /// For a [`Source::Package`] the engine leaves `new_pkg` empty: the
+    /// package itself is the new one, and the callers in [`super`] lend it
+    /// here while history, hooks and the audit log run (no copy).
     pub old_pkg: Option<Package>,
     pub new_pkg: Option<Package>,
+    /// Instead of `old_pkg`, when the commit only replayed changes of
+    /// options of existing sections: the previous version of each section
+    /// those changes named, by index (no copy of the whole package).
+    pub old_sections: Option<Vec<(usize, crate::model::Section)>>,
+}
+
+impl Done {
+    /// The change list from before to after (hooks, events, audit log).
+    pub fn changes(&self) -> Vec<crate::hooks::changes::Change> {
+        match (&self.old_sections, &self.new_pkg) {
+            (Some(old), Some(new)) => crate::hooks::changes::diff_sections(old, new),
+            _ => crate::hooks::changes::diff(self.old_pkg.as_ref(), self.new_pkg.as_ref()),
+        }
+    }
+}
+
+/// The changes the delta files of `p` hold, read the way
+/// [`Context::replay_delta_files`] reads them (`saved`: the savedir file's
+/// content, read by the caller under its lock), when each changes only an
+/// option of a section: then the sections they name are all a replay
+/// touches, and nothing else moves. `None` otherwise.
+fn option_changes(ctx: &Context, p: &Package, saved: Option<&[u8]>) -> Option<Vec<crate::delta::Delta>> {
+    use crate::delta::Cmd;
+    use crate::syntax::{Pctx, Stream};
+    let id = |f: &[u8]| fs::metadata(path(f)).ok().map(|m| (m.dev(), m.ino()));
+    let save = join(&ctx.savedir, &p.name);
+    let saved_id = id(&save);
+    let mut out = vec![];
+    for dir in &ctx.delta_path {
+        let file = join(dir, &p.name);
+        let bytes = if *dir == ctx.savedir || (saved_id.is_some() && id(&file) == saved_id) {
+            match saved {
+                Some(b) => b.to_vec(),
+                None => continue,
+            }
+        } else {
+            let Some(Ok(f)) = fsutil::open_read_locked(path(&file)) else { continue };
+            let b = fsutil::read_all(&f);
+            fsutil::unlock(&f);
+            b.ok()?
+        };
+        let mut r = Stream::from_bytes(&bytes);
+        let mut pctx = Pctx::new();
+        while !r.eof() {
+            pctx.start_line(&mut r);
+            if pctx.line_is_empty() {
+                continue;
+            }
+            let Ok(l) = crate::delta::parse_line(&mut pctx, &mut r) else { continue };
+            if l.package != p.name {
+                continue;
+            }
+            let option_only = l.delta.option.is_some() && matches!(l.delta.cmd, Cmd::Change | Cmd::Remove | Cmd::ListAdd | Cmd::ListDel | Cmd::Rename);
+            if !option_only {
+                return None;
+            }
+            out.push(l.delta);
+        }
+    }
+    Some(out)
 }
 
 struct Prep {
@@ -87,6 +150,9 @@ struct Prep {
     write: Option<Option<Vec<u8>>>,
     real: PathBuf,
     temp: Option<PathBuf>,
+    /// The file holds the text [`Context::load_for_commit`] parsed for
+    /// this package (named here): its parse is the re-read.
+    base: Option<Vec<u8>>,
 }
 
 fn io_fail(what: &str, p: &Path, e: io::Error) -> Failure {
@@ -168,6 +234,7 @@ pub fn run(ctx: &mut Context, sources: Vec<Source<'_>>, want_pkgs: bool) -> Resu
             write: None,
             real: PathBuf::new(),
             temp: None,
+            base: None,
         });
     }
     let mut sources = sources;
@@ -208,7 +275,24 @@ pub fn run(ctx: &mut Context, sources: Vec<Source<'_>>, want_pkgs: bool) -> Resu
         }
         let f = open_config_locked(&t, !p.remove).map_err(|e| io_fail("cannot open", &t, e))?;
         if existed {
-            p.done.old_text = Some(fsutil::read_all(&f).map_err(|e| io_fail("cannot read", &t, e))?);
+            // the text parsed by `load_for_commit`, if the file still holds it
+            let base = match ctx.commit_base.take() {
+                Some(b) if b.path == p.done.target => {
+                    let same = fsutil::holds(&f, &b.text).map_err(|e| io_fail("cannot read", &t, e))?;
+                    same.then_some(b)
+                }
+                other => {
+                    ctx.commit_base = other;
+                    None
+                }
+            };
+            p.done.old_text = Some(match base {
+                Some(b) => {
+                    p.base = Some(b.name);
+                    b.text
+                }
+                None => fsutil::read_all(&f).map_err(|e| io_fail("cannot read", &t, e))?,
+            });
         }
         p.lock = Some(f);
     }
@@ -229,23 +313,36 @@ pub fn run(ctx: &mut Context, sources: Vec<Source<'_>>, want_pkgs: bool) -> Resu
     // 3. new contents
     let export_names = ctx.flags & FLAG_EXPORT_NAME != 0;
     for (src, p) in sources.into_iter().zip(preps.iter_mut()) {
-        let old = p.done.old_text.clone().unwrap_or_default();
+        let old: &[u8] = p.done.old_text.as_deref().unwrap_or(&[]);
         match src {
             Source::Package { pkg, overwrite } => {
                 if pkg.has_delta && !overwrite {
                     if !pkg.delta.is_empty() {
                         ctx.save_package(pkg).map_err(Failure::from)?;
                     }
-                    let mut fresh = ctx.parse_bytes(&old, &pkg.name).map_err(Failure::from)?;
+                    // the package loaded for this commit from these very bytes
+                    // (`Context::load_for_commit`) is their parse: no second one
+                    let base = p.base.take().filter(|n| *n == pkg.name && pkg.delta.is_empty() && pkg.saved_delta.is_empty());
+                    let mut fresh = match base {
+                        Some(_) => {
+                            ctx.pctx = None;
+                            std::mem::take(&mut *pkg)
+                        }
+                        None => ctx.parse_bytes(old, &pkg.name).map_err(Failure::from)?,
+                    };
                     fresh.path = Some(p.done.target.clone());
                     fresh.has_delta = true;
                     // libuci re-imports the file: the fresh package has uses_conf2 unset.
                     fresh.uses_conf2 = false;
-                    *pkg = fresh;
+                    let loaded = std::mem::replace(&mut *pkg, fresh);
+                    if ctx.exiting {
+                        std::mem::forget(loaded);
+                    }
                     ctx.commit_reread = true;
                 }
-                if want_pkgs {
-                    p.done.old_pkg = if pkg.has_delta && !overwrite { Some(pkg.clone()) } else { parse_loose(&old, &pkg.name) };
+                let reread = pkg.has_delta && !overwrite;
+                if want_pkgs && !reread {
+                    p.done.old_pkg = parse_loose(old, &pkg.name);
                 }
                 if pkg.has_delta {
                     let save = join(&ctx.savedir, &pkg.name);
@@ -258,17 +355,43 @@ pub fn run(ctx: &mut Context, sources: Vec<Source<'_>>, want_pkgs: bool) -> Resu
                         p.delta = Some((f, DeltaMark::of(abs, &bytes)));
                         saved = Some(bytes);
                     }
+                    // the old package for the change list: the sections the
+                    // changes name when they only change options (checked
+                    // against what the replay applied), else a whole copy
+                    let keep = ctx.flags & crate::store::FLAG_SAVED_DELTA != 0;
+                    let scanned = if want_pkgs && reread && keep { option_changes(ctx, pkg, saved.as_deref()) } else { None };
+                    let snapshot: Option<Vec<(usize, crate::model::Section)>> = scanned.as_ref().map(|ds| {
+                        let mut v: Vec<(usize, crate::model::Section)> = vec![];
+                        for d in ds {
+                            if let Some(si) = pkg.section_index(&d.section) {
+                                if !v.iter().any(|(i, _)| *i == si) {
+                                    v.push((si, pkg.sections[si].clone()));
+                                }
+                            }
+                        }
+                        v
+                    });
+                    if want_pkgs && reread && snapshot.is_none() {
+                        p.done.old_pkg = Some(pkg.clone());
+                    }
+                    let replayed_from = pkg.saved_delta.len();
                     let changes = ctx.replay_delta_files(pkg, Some(saved.as_deref())).map_err(Failure::from)?;
+                    if let (Some(ds), Some(snap)) = (scanned, snapshot) {
+                        if pkg.saved_delta.get(replayed_from..) == Some(&ds[..]) {
+                            p.done.old_sections = Some(snap);
+                        } else {
+                            // a delta file changed between the two reads
+                            p.done.old_pkg = parse_loose(old, &pkg.name);
+                        }
+                    }
                     if changes == 0 {
                         continue;
                     }
                     p.truncate = p.delta.is_some();
                 }
-                let mut text = Vec::new();
+                // about the old size: no doubling copies of a large text
+                let mut text = Vec::with_capacity(old.len() + old.len() / 8 + 256);
                 crate::write::export(&mut text, pkg, false, export_names);
-                if want_pkgs {
-                    p.done.new_pkg = Some(pkg.clone());
-                }
                 p.write = Some(Some(text));
             }
             Source::Text { name, text } | Source::Replace { name, text, .. } => {

@@ -117,7 +117,10 @@ pub(crate) fn commit_dropin(ctx: &mut Context, p: &mut Package, overwrite: bool)
     }
     let settings = Settings::load(ctx);
     let want = wants_changes(ctx, &settings, Origin::DropIn);
-    let dones = engine::run(ctx, vec![Source::Package { pkg: p, overwrite }], want)?;
+    let mut dones = engine::run(ctx, vec![Source::Package { pkg: p, overwrite }], want)?;
+    if want {
+        lend(&mut dones, std::slice::from_mut(p), ctx.deferred_hooks.is_some());
+    }
     if ctx.deferred_hooks.is_some() {
         let written: Vec<&Done> = dones.iter().filter(|d| d.written && d.by_name).collect();
         record(ctx, &settings, &written, Action::Commit, Origin::DropIn);
@@ -126,7 +129,31 @@ pub(crate) fn commit_dropin(ctx: &mut Context, p: &mut Package, overwrite: bool)
         return Ok(());
     }
     finish(ctx, &settings, &dones, Action::Commit, Origin::DropIn);
+    give_back(ctx, dones, std::slice::from_mut(p));
     Ok(())
+}
+
+/// Puts each written package in its outcome's `new_pkg` (see
+/// [`Done::new_pkg`]): moved, or copied when the outcomes outlive the call.
+fn lend(dones: &mut [Done], pkgs: &mut [Package], copy: bool) {
+    for (d, p) in dones.iter_mut().zip(pkgs) {
+        if d.written && d.new_pkg.is_none() {
+            d.new_pkg = Some(if copy { p.clone() } else { std::mem::take(p) });
+        }
+    }
+}
+
+/// Returns the packages lent by [`lend`] (without copy) and drops the
+/// outcomes (leaking their parsed packages when the process exits anyway).
+fn give_back(ctx: &Context, dones: Vec<Done>, pkgs: &mut [Package]) {
+    for (mut d, p) in dones.into_iter().zip(pkgs) {
+        if let Some(n) = d.new_pkg.take() {
+            *p = n;
+        }
+        if ctx.exiting {
+            std::mem::forget(d.old_pkg.take());
+        }
+    }
 }
 
 /// From now on, drop-in commits of `ctx` queue their hooks (history is
@@ -193,10 +220,19 @@ pub fn commit_packages_with(
         let sources = pkgs.iter_mut().map(|p| Source::Package { pkg: p, overwrite: false }).collect();
         engine::run(ctx, sources, want)
     };
+    if r.is_err() {
+        for (&i, p) in idxs.iter().zip(pkgs) {
+            ctx.packages[i] = p;
+        }
+        return Err(r.err().expect("checked"));
+    }
+    let mut dones = r?;
+    if want {
+        lend(&mut dones, &mut pkgs, true);
+    }
     for (&i, p) in idxs.iter().zip(pkgs) {
         ctx.packages[i] = p;
     }
-    let dones = r?;
     let armed = durable(&dones);
     finish(ctx, &settings, &dones, action, origin);
     armed.map(|_| dones)

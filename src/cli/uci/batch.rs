@@ -10,9 +10,12 @@ const MAX_ARGS: usize = 4;
 /// Runs commands from the input until EOF or `exit`; always returns 0.
 pub fn run(s: &mut Session) -> i32 {
     s.batch = true;
-    // Every line reloads what it uses, as the original does; files that did
-    // not change are not parsed again.
+    // Every line reloads what it uses, as the original does, except that a
+    // package that equals its reload stays in memory while its files do not
+    // change (`store::kept`); files that did not change are not parsed again.
     s.ctx.parsed = Some(Default::default());
+    s.ctx.kept = Some(Default::default());
+    s.ctx.exiting = false;
     while !s.input.eof() {
         let ret = command(s);
         if ret == 254 {

@@ -97,7 +97,16 @@ fn package_cmd_all(s: &mut Session, cmd: C, argv: &[Vec<u8>]) -> i32 {
 
 fn package_cmd(s: &mut Session, cmd: C, tuple: &[u8]) -> i32 {
     let mut ptr = Ptr::default();
-    let idx = match s.ctx.lookup(&mut ptr, Some(tuple), true) {
+    // `uci commit` re-reads the file in the commit: its load parses the
+    // file once (no delta files), and the commit reuses that parse
+    let looked = if cmd == C::Commit && !s.batch {
+        s.ctx.no_cache_record = true;
+        s.ctx.lookup_for_commit(&mut ptr, tuple)
+    } else {
+        s.ctx.lookup(&mut ptr, Some(tuple), true)
+    };
+    s.ctx.no_cache_record = false;
+    let idx = match looked {
         Ok(i) => i,
         Err(e) => {
             s.perror(e.code());
@@ -196,7 +205,11 @@ fn section_cmd(s: &mut Session, cmd: C, argv: &[Vec<u8>]) -> i32 {
         }
     }
     let mut ptr = Ptr::default();
-    let idx = match s.ctx.lookup(&mut ptr, Some(&argv[1]), true) {
+    // a load to change the package writes no cache index (stale at once)
+    s.ctx.no_cache_record = cmd != C::Get;
+    let looked = s.ctx.lookup(&mut ptr, Some(&argv[1]), true);
+    s.ctx.no_cache_record = false;
+    let idx = match looked {
         Ok(i) => i,
         Err(e) => {
             s.perror(e.code());
@@ -207,6 +220,14 @@ fn section_cmd(s: &mut Session, cmd: C, argv: &[Vec<u8>]) -> i32 {
         return 1;
     }
     let p = &mut s.ctx.packages[idx];
+    // A batch keeps the package for its next line only if this change,
+    // replayed from the delta file, acts on the same section: the first
+    // one of its name (see `store::kept`).
+    if let Some(si) = ptr.s {
+        if p.section_index(&p.sections[si].name) != Some(si) {
+            p.forget_origin();
+        }
+    }
     let delim = s.delimiter.clone();
     let ret: Result<Effect, ErrorCode> = match cmd {
         C::Get => {
@@ -304,9 +325,17 @@ fn add(s: &mut Session, argv: &[Vec<u8>]) -> i32 {
     if argv.len() != 3 {
         return 255;
     }
-    let r = s.ctx.load(&argv[1]).and_then(|idx| {
-        let si = edit::add_section(&mut s.ctx.packages[idx], &argv[2], false);
-        let name = s.ctx.packages[idx].sections[si].name.clone();
+    s.ctx.no_cache_record = true;
+    let loaded = s.ctx.load(&argv[1]);
+    s.ctx.no_cache_record = false;
+    let r = loaded.and_then(|idx| {
+        let p = &mut s.ctx.packages[idx];
+        let si = edit::add_section(p, &argv[2], false);
+        let name = p.sections[si].name.clone();
+        // a replay of the add must create it, not find one of that name
+        if p.section_index(&name) != Some(si) {
+            p.forget_origin();
+        }
         s.ctx.save(idx).map(|_| name)
     });
     match r {
@@ -334,6 +363,10 @@ fn import(s: &mut Session, argv: &[Vec<u8>]) -> i32 {
     if s.merge {
         if let Some(n) = &name {
             merge = s.ctx.load(n).ok();
+            if let Some(i) = merge {
+                // statements merged in are not checked against a replay
+                s.ctx.packages[i].forget_origin();
+            }
         }
     }
     let input = std::mem::replace(&mut s.input, crate::syntax::Stream::from_bytes(b""));

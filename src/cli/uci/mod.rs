@@ -129,11 +129,16 @@ pub fn main(argv: Vec<OsString>) -> i32 {
         s.usage();
         return 0;
     }
+    // One command, then the process exits: big models are not freed
+    // (batch turns this off for its lines).
+    s.ctx.exiting = true;
     let ret = commands::run(&mut s, &operands);
     let _ = s.out.flush();
     if ret == 255 {
         s.usage();
     }
+    // the process exits with this status: leave the memory to the kernel
+    std::mem::forget(s);
     ret
 }
 
