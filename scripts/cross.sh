@@ -39,7 +39,7 @@
 #     real binary, so the conformance runners use it as "the uci binary" (and
 #     --isolate still works: it is an ordinary executable).
 #
-# Output: target/cross/TARGET/ holds the stripped artifacts (the sizes in the
+# Output (under $CARGO_TARGET_DIR, default target/): target/cross/TARGET/ holds the stripped artifacts (the sizes in the
 # table are of these files), run/ the qemu wrappers.
 set -euo pipefail
 
@@ -98,7 +98,7 @@ apt_install() {
 
 for t in "${targets[@]}"; do
     target_info "$t"
-    if ! dpkg --print-foreign-architectures | grep -qx "$deb"; then
+    if ! grep -qx "$deb" <<<"$(dpkg --print-foreign-architectures)"; then
         [ "$install" = 1 ] || die "Debian architecture $deb is not enabled (dpkg --add-architecture $deb)"
         log "dpkg --add-architecture $deb"
         dpkg --add-architecture "$deb"
@@ -134,7 +134,9 @@ for t in "${targets[@]}"; do
 done
 
 # --- 2. build --------------------------------------------------------------------
-tools=$repo/target/cross/tools
+tdir=${CARGO_TARGET_DIR:-$repo/target}
+case $tdir in /*) ;; *) tdir=$repo/$tdir ;; esac
+tools=$tdir/cross/tools
 mkdir -p "$tools"
 upper() { printf '%s' "$1" | tr 'a-z-' 'A-Z_'; }
 
@@ -162,7 +164,7 @@ EOF
 declare -A build_secs=() ucix_features=()
 for t in "${targets[@]}"; do
     target_info "$t"
-    out=$repo/target/cross/$t
+    out=$tdir/cross/$t
     mkdir -p "$out/run"
     if [ "$build" = 1 ]; then
         linker=$(make_linker "$t")
@@ -187,7 +189,7 @@ for t in "${targets[@]}"; do
         unset RUSTC_BOOTSTRAP
         printf '%s\n%s\n' "${build_secs[$t]}" "$features" >"$out/build-info"
 
-        rel=$repo/target/$t/release
+        rel=$tdir/$t/release
         rm -f "$out"/*.so "$out/uci" "$out/ucix"
         for f in uci ucix libuci.so "${LUA_CANDIDATES[@]}"; do
             if [ -L "$rel/$f" ]; then
@@ -247,7 +249,7 @@ size_of() { # size_of DIR NAME -> "bytes note"
 }
 printf '\n%-32s %-16s %10s %9s  %s\n' target artifact bytes KiB note
 for t in "${targets[@]}"; do
-    out=$repo/target/cross/$t
+    out=$tdir/cross/$t
     total=0
     for spec in "${ARTIFACTS[@]}"; do
         name=${spec%%:*} kind=${spec##*:}
@@ -296,7 +298,7 @@ status=0
 summary=()
 for t in "${targets[@]}"; do
     target_info "$t"
-    out=$repo/target/cross/$t
+    out=$tdir/cross/$t
     [ -x "$out/run/uci" ] || die "$out/uci was not built"
 
     log "$t: CLI conformance under $qemu"
