@@ -7,6 +7,10 @@
 #      CLI / C API / Lua conformance runs against the release artifacts)
 #   4. scripts/fuzz.sh --corpus-only 5     (each fuzz target for 5 seconds on
 #      the committed corpus; FUZZ_SECONDS changes the time)
+#   5. only with UCIX_CROSS=1: scripts/cross.sh --check (cross builds for
+#      aarch64/armv7 musl and their conformance runs under qemu-user; opt-in
+#      because it takes far longer than the rest, see README "Cross builds";
+#      UCIX_CROSS_FILTER=<substr> limits the CLI cases)
 # Extra arguments go to `cargo test` (e.g. `scripts/test.sh -- --nocapture`).
 set -euo pipefail
 
@@ -101,3 +105,11 @@ log "scripts/fuzz.sh --corpus-only ${FUZZ_SECONDS:-5}"
 start=$SECONDS
 scripts/fuzz.sh --corpus-only "${FUZZ_SECONDS:-5}"
 log "fuzz smoke run passed ($((SECONDS - start))s)"
+
+# --- 5. cross builds (opt-in) ------------------------------------------------------
+if [ "${UCIX_CROSS:-0}" = 1 ]; then
+    log "scripts/cross.sh --check (UCIX_CROSS=1)"
+    start=$SECONDS
+    scripts/cross.sh --check
+    log "cross builds and qemu conformance passed ($((SECONDS - start))s)"
+fi

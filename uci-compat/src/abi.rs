@@ -265,14 +265,26 @@ pub struct uci_backend {
 #[cfg(target_arch = "x86_64")]
 pub const UCI_JMP_BUF_SIZE: usize = 200;
 
-#[cfg(not(target_arch = "x86_64"))]
+/// Size in bytes of the C `jmp_buf` on aarch64 (musl, measured with the
+/// Debian musl-dev:arm64 headers: 22 registers + flag + 128-byte sigset).
+#[cfg(target_arch = "aarch64")]
+pub const UCI_JMP_BUF_SIZE: usize = 312;
+
+/// Size in bytes of the C `jmp_buf` on 32-bit ARM (musl, measured with the
+/// Debian musl-dev:armhf headers: 32 64-bit slots + flag + 128-byte sigset,
+/// padded to its 8-byte alignment).
+#[cfg(target_arch = "arm")]
+pub const UCI_JMP_BUF_SIZE: usize = 392;
+
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64", target_arch = "arm")))]
 compile_error!(
-    "uci-compat: the size of jmp_buf (uci_context.trap) is only known for x86_64; \
+    "uci-compat: the size of jmp_buf (uci_context.trap) is only known for x86_64, aarch64 and arm; \
      measure it with uci-compat/tests/c/layout.c and add the target here"
 );
 
 /// Storage of the C `jmp_buf` member `uci_context::trap`: 200 bytes, 8-byte
-/// aligned on `x86_64` glibc and musl (`struct __jmp_buf_tag[1]`). The shim never
+/// aligned on `x86_64` glibc and musl (`struct __jmp_buf_tag[1]`; 312 on
+/// aarch64 and 392 on arm musl, also 8-byte aligned). The shim never
 /// uses it; it only reserves the space so later members keep their offsets.
 #[repr(C, align(8))]
 #[derive(Debug, Clone, Copy)]
@@ -546,6 +558,25 @@ macro_rules! assert_offset {
             concat!("offset of ", stringify!($t), ".", stringify!($field))
         );
     };
+}
+
+// The cross targets (scripts/cross.sh): `uci_context` as the target's C
+// compiler lays it out with uci-compat/include/uci.h (measured with the
+// Debian musl cross headers); the other structs follow from repr(C).
+#[cfg(target_arch = "aarch64")]
+mod layout_aarch64 {
+    use super::uci_context;
+    assert_layout!(uci_context, size 448, align 8);
+    assert_offset!(uci_context, trap, 112);
+    assert_offset!(uci_context, internal, 424);
+}
+
+#[cfg(target_arch = "arm")]
+mod layout_arm {
+    use super::uci_context;
+    assert_layout!(uci_context, size 464, align 8);
+    assert_offset!(uci_context, trap, 56);
+    assert_offset!(uci_context, internal, 448);
 }
 
 #[cfg(target_arch = "x86_64")]
