@@ -117,8 +117,17 @@ impl Session {
     }
 }
 
-/// Runs `uci` with `argv` (including argv\[0\]); returns the exit status.
+/// Runs `uci` with `argv` (including argv\[0\]) in a process that exits
+/// right after: returns the exit status and leaves the memory to the kernel.
 pub fn main(argv: Vec<OsString>) -> i32 {
+    run(argv, true)
+}
+
+/// Runs `uci` with `argv` (including argv\[0\]); returns the exit status.
+/// With `process_exits` the models are not freed (the caller exits next);
+/// without it everything is dropped, for callers that go on (the fuzz
+/// target, tests).
+pub fn run(argv: Vec<OsString>, process_exits: bool) -> i32 {
     crate::audit::set_entry_point(crate::audit::EntryPoint::Uci);
     let argv: Vec<Vec<u8>> = argv.into_iter().map(OsStringExt::into_vec).collect();
     let (mut s, operands) = match setup(&argv) {
@@ -131,14 +140,16 @@ pub fn main(argv: Vec<OsString>) -> i32 {
     }
     // One command, then the process exits: big models are not freed
     // (batch turns this off for its lines).
-    s.ctx.exiting = true;
+    s.ctx.exiting = process_exits;
     let ret = commands::run(&mut s, &operands);
     let _ = s.out.flush();
     if ret == 255 {
         s.usage();
     }
-    // the process exits with this status: leave the memory to the kernel
-    std::mem::forget(s);
+    if process_exits {
+        // the process exits with this status: leave the memory to the kernel
+        std::mem::forget(s);
+    }
     ret
 }
 
