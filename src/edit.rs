@@ -311,9 +311,8 @@ pub fn reorder(p: &mut Package, si: usize, pos: i32, internal: bool) -> Result<E
 pub fn add_section(p: &mut Package, stype: &[u8], internal: bool) -> usize {
     let n = p.count_section();
     let name = naming::anonymous_name(n, stype);
-    let si = p.push_section(Section { name: name.clone(), stype: stype.to_vec(), anonymous: true, options: vec![] });
     record(p, internal, Cmd::Add, &name, None, Some(stype));
-    si
+    p.push_section(Section { name, stype: stype.to_vec(), anonymous: true, options: vec![] })
 }
 
 /// Marks `ptr` as resolved and complete for a section that is known to exist.

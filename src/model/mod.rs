@@ -11,6 +11,7 @@ pub mod hash;
 pub mod naming;
 
 use std::cell::RefCell;
+use std::hash::BuildHasher;
 
 use crate::delta::Delta;
 
@@ -79,24 +80,36 @@ pub struct Package {
 /// structural changes it cannot follow cheaply.
 #[derive(Debug, Clone, Default)]
 struct Lookup {
-    /// Section name → index of its first section.
-    names: hash::Map<Vec<u8>, usize>,
+    /// Index of the first section of each name, hashed by that name (the
+    /// names themselves stay in the sections: no copies).
+    names: hashbrown::HashTable<usize>,
+    seeds: hash::Seeds,
     /// Section type → indexes of the sections of that type, ascending.
     types: hash::Map<Vec<u8>, Vec<usize>>,
 }
 
 impl Lookup {
     fn build(sections: &[Section]) -> Lookup {
-        let mut l = Lookup { names: hash::with_capacity(sections.len()), types: hash::Map::default() };
+        let mut l = Lookup { names: hashbrown::HashTable::with_capacity(sections.len()), ..Default::default() };
         for (i, s) in sections.iter().enumerate() {
-            l.add(i, s);
+            l.add(i, s, sections);
         }
         l
     }
 
-    /// Notes section `i`, the last one.
-    fn add(&mut self, i: usize, s: &Section) {
-        self.names.entry(s.name.clone()).or_insert(i);
+    /// Index of the first section called `name`.
+    fn name(&self, name: &[u8], sections: &[Section]) -> Option<usize> {
+        let h = self.seeds.hash_one(name);
+        self.names.find(h, |&j| sections[j].name == name).copied()
+    }
+
+    /// Notes section `i`, the last one (`sections` holds those before it).
+    fn add(&mut self, i: usize, s: &Section, sections: &[Section]) {
+        let h = self.seeds.hash_one(s.name.as_slice());
+        if self.names.find(h, |&j| sections[j].name == s.name).is_none() {
+            let seeds = &self.seeds;
+            self.names.insert_unique(h, i, |&j| seeds.hash_one(sections[j].name.as_slice()));
+        }
         match self.types.get_mut(&s.stype) {
             Some(v) => v.push(i),
             None => {
@@ -125,7 +138,7 @@ impl Package {
 
     /// Index of the first section called `name`.
     pub fn section_index(&self, name: &[u8]) -> Option<usize> {
-        self.with_index(|l| l.names.get(name).copied())
+        self.with_index(|l| l.name(name, &self.sections))
     }
 
     /// Number of sections of type `stype` (empty = any type), in O(1).
@@ -163,7 +176,7 @@ impl Package {
     pub fn push_section(&mut self, s: Section) -> usize {
         let i = self.sections.len();
         if let Some(l) = self.index.get_mut() {
-            l.add(i, &s);
+            l.add(i, &s, &self.sections);
         }
         self.sections.push(s);
         i

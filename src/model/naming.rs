@@ -13,7 +13,19 @@ pub fn type_hash(stype: &[u8]) -> u32 {
 
 /// The generated name of the `counter`-th section, of type `stype`.
 pub fn anonymous_name(counter: u32, stype: &[u8]) -> Vec<u8> {
-    format!("cfg{:02x}{:04x}", counter, type_hash(stype) & 0xffff).into_bytes()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut name = Vec::with_capacity(15);
+    name.extend_from_slice(b"cfg");
+    // %02x: at least two digits
+    let digits = (32 - counter.leading_zeros()).div_ceil(4).max(2);
+    for k in (0..digits).rev() {
+        name.push(HEX[(counter >> (4 * k) & 0xf) as usize]);
+    }
+    let h = type_hash(stype) & 0xffff;
+    for k in (0..4).rev() {
+        name.push(HEX[(h >> (4 * k) & 0xf) as usize]);
+    }
+    name
 }
 
 #[cfg(test)]
@@ -26,6 +38,8 @@ mod tests {
         assert_eq!(anonymous_name(4, b"alias"), b"cfg044d8f");
         assert_eq!(anonymous_name(6, b"alias"), b"cfg064d8f");
         assert_eq!(anonymous_name(301, b"t"), b"cfg12db619");
+        assert_eq!(anonymous_name(0, b"t"), b"cfg00b619");
+        assert_eq!(anonymous_name(0xabcdef12, b"t"), b"cfgabcdef12b619");
         assert_eq!(type_hash(b"foo") & 0xffff, 0x7389);
         assert_eq!(type_hash(&[0xc3, 0xa9]) & 0xffff, 0x6211);
     }

@@ -65,7 +65,10 @@ impl Origin {
         let mut found = false;
         for (f, id) in &mut self.files {
             if f == file {
-                if *id != before || after.is_none() {
+                // an absent file and an empty one replay alike: the append
+                // may have created the file (the first change of a batch)
+                let same = *id == before || (id.is_none() && before.is_some_and(|b| b.is_empty()));
+                if !same || after.is_none() {
                     return false;
                 }
                 *id = after;
@@ -124,3 +127,35 @@ pub fn saved(p: &mut Package, file: &[u8], lines: &[u8], before: Option<FileId>,
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin(file: &[u8], id: Option<FileId>) -> Origin {
+        Origin { config: b"c".to_vec(), files: vec![(file.to_vec(), id)] }
+    }
+
+    #[test]
+    fn an_append_that_created_the_delta_file_keeps_the_package() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("pkg");
+        let name = f.as_os_str().as_encoded_bytes().to_vec();
+        std::fs::write(&f, b"").unwrap();
+        let empty = FileId::of_path(&name);
+        std::fs::write(&f, b"pkg.a.b='c'\n").unwrap();
+        let after = FileId::of_path(&name);
+        // absent when loaded, created empty by the append's open: kept
+        let mut o = origin(&name, None);
+        assert!(o.appended(&name, empty, after));
+        assert_eq!(o.files[0].1, after);
+        // absent when loaded, but someone else wrote lines into it: not kept
+        let mut o = origin(&name, None);
+        assert!(!o.appended(&name, after, after));
+        // as recorded: kept; another identity: not kept
+        let mut o = origin(&name, after);
+        assert!(o.appended(&name, after, after));
+        let mut o = origin(&name, empty);
+        assert!(!o.appended(&name, after, after));
+    }
+}

@@ -34,6 +34,11 @@ impl FileId {
         Some(Self::of_meta(&std::fs::metadata(super::fsutil::path(p)).ok()?))
     }
 
+    /// The file was empty.
+    pub fn is_empty(&self) -> bool {
+        self.size == 0
+    }
+
     fn of_meta(m: &std::fs::Metadata) -> FileId {
         FileId {
             dev: m.dev(),
@@ -45,21 +50,53 @@ impl FileId {
     }
 }
 
-/// Parsed files by (path, strict flag).
+/// Parsed files by (path, strict flag). A file's parse is kept from the
+/// second time it is parsed on: most files of a batch are parsed once (the
+/// package then stays loaded, [`super::kept`]), and a copy of each would
+/// double the memory of a batch over one big package for nothing.
 #[derive(Debug, Clone, Default)]
 pub struct ParsedFiles {
-    entries: Map<(Vec<u8>, bool), (FileId, Package)>,
+    entries: Map<(Vec<u8>, bool), (FileId, Option<Package>)>,
 }
 
 impl ParsedFiles {
     pub fn get(&self, path: &[u8], strict: bool, id: FileId) -> Option<Package> {
         match self.entries.get(&(path.to_vec(), strict)) {
-            Some((fid, p)) if *fid == id => Some(p.clone()),
+            Some((fid, Some(p))) if *fid == id => Some(p.clone()),
             _ => None,
         }
     }
 
+    /// Notes a parse of `path` as `p`: the first one only by the file's
+    /// identity, the next one of the same file with a copy of `p`.
     pub fn put(&mut self, path: &[u8], strict: bool, id: FileId, p: &Package) {
-        self.entries.insert((path.to_vec(), strict), (id, p.clone()));
+        let key = (path.to_vec(), strict);
+        let seen = matches!(self.entries.get(&key), Some((fid, _)) if *fid == id);
+        self.entries.insert(key, (id, seen.then(|| p.clone())));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_from_the_second_parse() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("t");
+        std::fs::write(&f, b"config t 'a'\n").unwrap();
+        let id = FileId::of(&File::open(&f).unwrap()).unwrap();
+        let p = crate::syntax::statement::parse_package(b"config t 'a'\n", b"t", true).unwrap();
+        let mut m = ParsedFiles::default();
+        m.put(b"t", true, id, &p);
+        assert!(m.get(b"t", true, id).is_none(), "first parse: identity only");
+        m.put(b"t", true, id, &p);
+        assert_eq!(m.get(b"t", true, id), Some(p.clone()));
+        assert!(m.get(b"t", false, id).is_none());
+        std::fs::write(&f, b"config t 'bb'\n").unwrap();
+        let id2 = FileId::of(&File::open(&f).unwrap()).unwrap();
+        assert!(m.get(b"t", true, id2).is_none(), "another identity");
+        m.put(b"t", true, id2, &p);
+        assert!(m.get(b"t", true, id2).is_none(), "first parse of the new identity");
     }
 }

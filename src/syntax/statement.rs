@@ -196,14 +196,14 @@ impl Importer<'_, '_> {
         }
         let n = self.pctx.next_arg(self.r, false, NameRule::Name)?;
         self.pctx.assert_eol(self.r, self.opts.strict)?;
-        let stype = self.pctx.str_at(t).to_vec();
-        let name = self.pctx.str_at(n).to_vec();
         let p = self.cur.as_mut().expect("package ensured");
         let internal = !p.has_delta;
-        if name.is_empty() {
-            self.section = Some(edit::add_section(p, &stype, internal));
+        if self.pctx.str_at(n).is_empty() {
+            self.section = Some(edit::add_section(p, self.pctx.str_at(t), internal));
             return Ok(());
         }
+        let stype = self.pctx.str_at(t).to_vec();
+        let name = self.pctx.str_at(n).to_vec();
         let existing = p.section_index(&name);
         if let Some(si) = existing {
             if self.opts.strict && p.sections[si].stype != stype {

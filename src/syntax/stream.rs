@@ -31,11 +31,12 @@ impl<'a> Stream<'a> {
         self.failed
     }
 
-    /// `fgets(buf, max + 1, f)`: appends up to `max` bytes to `out`, stopping
-    /// after a `\n`. Returns false when nothing could be read.
-    pub fn fgets(&mut self, out: &mut Vec<u8>, max: usize) -> bool {
-        let start = out.len();
-        while out.len() - start < max {
+    /// `fgets(buf, out.len() + 1, f)`: fills `out` with up to `out.len()`
+    /// bytes, stopping after a `\n`. Returns how many were read (0 when
+    /// nothing could be).
+    pub fn fgets(&mut self, out: &mut [u8]) -> usize {
+        let mut len = 0;
+        while len < out.len() {
             let avail = match self.inner.fill_buf() {
                 Ok(b) => b,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
@@ -49,18 +50,18 @@ impl<'a> Stream<'a> {
                 self.eof = true;
                 break;
             }
-            let want = max - (out.len() - start);
-            let take = avail.len().min(want);
-            let (n, newline) = match avail[..take].iter().position(|&c| c == b'\n') {
+            let take = avail.len().min(out.len() - len);
+            let (n, newline) = match memchr::memchr(b'\n', &avail[..take]) {
                 Some(i) => (i + 1, true),
                 None => (take, false),
             };
-            out.extend_from_slice(&avail[..n]);
+            out[len..len + n].copy_from_slice(&avail[..n]);
             self.inner.consume(n);
+            len += n;
             if newline {
                 break;
             }
         }
-        out.len() > start
+        len
     }
 }

@@ -11,6 +11,19 @@ use crate::error::{Error, ErrorCode, Result};
 
 const LINEBUF: usize = 32;
 
+/// Bytes an unquoted argument does not copy as they are: quotes, comment,
+/// separators, backslash, NUL and the spaces of [`is_space`].
+static STOP_PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let stops = b"'\"#;\\\0 \t\n\x0b\x0c\r";
+    let mut i = 0;
+    while i < stops.len() {
+        t[stops[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
 /// Which name rule an argument must satisfy (file-format.md §4.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NameRule {
@@ -35,8 +48,6 @@ pub struct Pctx {
     pub reason: Option<&'static str>,
     /// Buffer position at the last parse error.
     pub byte: usize,
-    /// Scratch buffer of [`Pctx::getln`].
-    chunk: Vec<u8>,
 }
 
 impl Default for Pctx {
@@ -47,7 +58,7 @@ impl Default for Pctx {
 
 impl Pctx {
     pub fn new() -> Pctx {
-        Pctx { buf: Vec::new(), buf_filled: 0, pos: 0, line: 0, reason: None, byte: 0, chunk: Vec::new() }
+        Pctx { buf: Vec::new(), buf_filled: 0, pos: 0, line: 0, reason: None, byte: 0 }
     }
 
     /// The whole logical-line buffer (decoded arguments are NUL-terminated
@@ -76,7 +87,7 @@ impl Pctx {
     /// The NUL-terminated text starting at `off`.
     pub fn str_at(&self, off: usize) -> &[u8] {
         let s = self.buf.get(off..).unwrap_or(&[]);
-        match s.iter().position(|&c| c == 0) {
+        match memchr::memchr(0, s) {
             Some(n) => &s[..n],
             None => s,
         }
@@ -103,26 +114,20 @@ impl Pctx {
         if offset + 1 >= self.buf.len() {
             self.grow();
         }
-        // one scratch buffer for the physical lines, kept across calls
-        let mut chunk = std::mem::take(&mut self.chunk);
-        self.getln_into(r, offset, &mut chunk);
-        self.chunk = chunk;
-    }
-
-    fn getln_into(&mut self, r: &mut Stream<'_>, offset: usize, chunk: &mut Vec<u8>) {
         let mut ofs = offset;
         loop {
             self.buf[ofs] = 0;
-            chunk.clear();
-            if !r.fgets(chunk, self.buf.len() - ofs - 1) {
+            let room = self.buf.len() - ofs - 1;
+            let n = r.fgets(&mut self.buf[ofs..ofs + room]);
+            if n == 0 {
                 return;
             }
-            self.buf[ofs..ofs + chunk.len()].copy_from_slice(chunk);
-            self.buf[ofs + chunk.len()] = 0;
-            if chunk[0] == 0 {
+            self.buf[ofs + n] = 0;
+            if self.buf[ofs] == 0 {
                 return;
             }
-            let slen = chunk.iter().position(|&c| c == 0).unwrap_or(chunk.len());
+            // a NUL inside the line ends it there, as for C strings
+            let slen = memchr::memchr(0, &self.buf[ofs..ofs + n]).unwrap_or(n);
             ofs += slen;
             self.buf_filled = ofs;
             if self.buf[ofs - 1] == b'\n' {
@@ -174,8 +179,24 @@ impl Pctx {
         true
     }
 
+    /// Copies the bytes from the read position up to the first one that
+    /// `find` finds (or the end of the buffer) down to `target`, as a run
+    /// of [`Pctx::addc`] would, in one move.
+    #[inline]
+    fn copy_run(&mut self, target: &mut usize, find: impl Fn(&[u8]) -> Option<usize>) {
+        let start = self.pos;
+        let Some(rest) = self.buf.get(start..) else { return };
+        let n = find(rest).unwrap_or(rest.len());
+        if n > 0 {
+            self.buf.copy_within(start..start + n, *target);
+            *target += n;
+            self.pos += n;
+        }
+    }
+
     fn parse_single_quote(&mut self, r: &mut Stream<'_>, target: &mut usize) -> Result<()> {
         loop {
+            self.copy_run(target, |b| memchr::memchr2(b'\'', 0, b));
             match self.cur() {
                 b'\'' => {
                     self.pos += 1;
@@ -194,6 +215,7 @@ impl Pctx {
 
     fn parse_double_quote(&mut self, r: &mut Stream<'_>, target: &mut usize) -> Result<()> {
         loop {
+            self.copy_run(target, |b| memchr::memchr3(b'"', b'\\', 0, b));
             match self.cur() {
                 b'"' => {
                     self.pos += 1;
@@ -218,6 +240,16 @@ impl Pctx {
     /// Decodes one argument in place, writing at `target`.
     fn parse_str(&mut self, r: &mut Stream<'_>, target: &mut usize) -> Result<()> {
         loop {
+            // a run of plain bytes ends the argument at a space or NUL, or
+            // goes on with the byte that stopped it
+            let before = self.pos;
+            self.copy_run(target, |b| b.iter().position(|&c| STOP_PLAIN[c as usize]));
+            if self.pos != before {
+                let c = self.cur();
+                if c == 0 || is_space(c) {
+                    break;
+                }
+            }
             match self.cur() {
                 b'\'' => {
                     self.pos += 1;
