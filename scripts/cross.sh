@@ -59,7 +59,9 @@ fi
 # issue #16: uci + libuci.so + Lua module <= 1 MiB; ext = reported apart).
 # For the Lua module the first of its candidate names that exists is used;
 # a symlink counts 0 bytes (the planned layout: uci.so -> libuci.so).
-ARTIFACTS=(uci:core libuci.so:core LUA:core ucix:ext)
+# uci is the launcher (uci-compat/launcher) once libuci.so is built;
+# uci-standalone the Rust uci with its own core (not installed on devices).
+ARTIFACTS=(uci:core libuci.so:core LUA:core uci-standalone:ext ucix:ext)
 LUA_CANDIDATES=(uci.so libucix_lua.so)
 
 check=0 install=1 build=1 targets=()
@@ -172,6 +174,14 @@ for t in "${targets[@]}"; do
         export "CARGO_TARGET_${T}_LINKER=$linker"
         export "CARGO_TARGET_${T}_RUSTFLAGS=-C target-feature=-crt-static ${UCIX_CROSS_RUSTFLAGS:-}"
         export "CC_${t//-/_}=$mtrip-gcc" "AR_${t//-/_}=$gnu-ar"
+        # libuci.so links the target's libubox.so (the uci_blob helpers)
+        # (no outline atomics on aarch64: their init calls glibc's
+        # __getauxval, which musl does not have)
+        cflags=
+        case $t in aarch64*) cflags=-mno-outline-atomics ;; esac
+        LIBUBOX_CROSS_CC=$mtrip-gcc LIBUBOX_CROSS_CFLAGS=$cflags bash "$repo/scripts/libubox.sh" "$out/libubox" >&2 ||
+            die "libubox for $t failed"
+        export UCIX_LIBUBOX_DIR=$out/libubox/install UCIX_LIBUBOX_RPATH=0
         cargo_args=(build --release --workspace --target "$t")
         if [ -n "${build_std[$t]:-}" ]; then
             cargo_args+=(-Zbuild-std=std,panic_unwind)
@@ -190,7 +200,7 @@ for t in "${targets[@]}"; do
         printf '%s\n%s\n' "${build_secs[$t]}" "$features" >"$out/build-info"
 
         rel=$tdir/$t/release
-        rm -f "$out"/*.so "$out/uci" "$out/ucix"
+        rm -f "$out"/*.so "$out"/*.so.* "$out/uci" "$out/uci-standalone" "$out/ucix"
         for f in uci ucix libuci.so "${LUA_CANDIDATES[@]}"; do
             if [ -L "$rel/$f" ]; then
                 cp -P "$rel/$f" "$out/$f"
@@ -203,6 +213,16 @@ for t in "${targets[@]}"; do
         if [ ! -e "$out/uci.so" ] && [ -e "$out/libucix_lua.so" ]; then
             mv "$out/libucix_lua.so" "$out/uci.so"
         fi
+        # the device layout (scripts/install.sh does the same on the host):
+        # uci is the C launcher over libuci.so, which also is the Lua module
+        if [ -f "$out/libuci.so" ]; then
+            [ -f "$out/uci" ] && mv "$out/uci" "$out/uci-standalone"
+            CC=$mtrip-gcc sh "$repo/uci-compat/launcher/build.sh" "$out/uci" "$out" $cflags \
+                "-Wl,-rpath-link,$out/libubox/install/lib" || die "launcher for $t failed"
+            [ -e "$out/uci.so" ] || ln -s libuci.so "$out/uci.so"
+        fi
+        # libubox.so (a system library on OpenWrt) beside them for qemu runs
+        cp -P "$out/libubox/install/lib"/libubox.so* "$out/"
     elif [ -f "$out/build-info" ]; then
         { read -r s; read -r f; } <"$out/build-info"
         build_secs[$t]=$s ucix_features[$t]=$f

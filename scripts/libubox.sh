@@ -10,7 +10,12 @@
 # lib/libblobmsg_json.so, include/libubox/*.h).
 #
 # Needs cmake, make, a C compiler, pkg-config and the json-c headers
-# (Debian: libjson-c-dev); scripts/test.sh installs them. uci-compat's
+# (Debian: libjson-c-dev); scripts/test.sh installs them.
+#
+# LIBUBOX_CROSS_CC=COMPILER builds for another architecture with that C
+# compiler (scripts/cross.sh): only libubox.so itself (the part libuci.so
+# links; blobmsg_json would need the target's json-c), installed with its
+# headers into the same prefix layout; LIBUBOX_CROSS_CFLAGS adds flags. uci-compat's
 # build.rs runs this script when DEST/install/lib/libubox.so is missing and
 # UCIX_LIBUBOX_DIR is not set. Concurrent runs wait for each other (flock).
 set -euo pipefail
@@ -47,6 +52,24 @@ mkdir -p "$dest/src" "$dest/build"
 tar -xzf "$tarball" -C "$dest/src"
 srcdir=$(find "$dest/src" -mindepth 1 -maxdepth 2 -name CMakeLists.txt -printf '%h\n' | head -n 1)
 [ -n "$srcdir" ] || die "no CMakeLists.txt in $tarball"
+
+if [ -n "${LIBUBOX_CROSS_CC:-}" ]; then
+    cmake -S "$srcdir" -B "$dest/build" \
+        -DCMAKE_SYSTEM_NAME=Linux -DCMAKE_C_COMPILER="$LIBUBOX_CROSS_CC" \
+        -DCMAKE_C_FLAGS="${LIBUBOX_CROSS_CFLAGS:-}" \
+        -DCMAKE_BUILD_TYPE=Release \
+        -DBUILD_LUA=OFF -DBUILD_EXAMPLES=OFF -DUNIT_TESTING=OFF >"$dest/build.log" 2>&1 ||
+        { cat "$dest/build.log" >&2; die "cmake configure failed ($LIBUBOX_CROSS_CC)"; }
+    cmake --build "$dest/build" --target ubox -j "$(nproc 2>/dev/null || echo 2)" >>"$dest/build.log" 2>&1 ||
+        { tail -n 50 "$dest/build.log" >&2; die "build failed ($LIBUBOX_CROSS_CC)"; }
+    mkdir -p "$dest/install/lib" "$dest/install/include/libubox"
+    cp -P "$dest/build"/libubox.so* "$dest/install/lib/"
+    cp "$srcdir"/*.h "$dest/install/include/libubox/"
+    [ -f "$dest/install/lib/libubox.so" ] || die "build finished without $dest/install/lib/libubox.so"
+    basename "$tarball" >"$dest/install/.tarball"
+    echo "libubox.sh: built $(basename "$tarball") for $LIBUBOX_CROSS_CC into $dest/install"
+    exit 0
+fi
 
 cmake -S "$srcdir" -B "$dest/build" \
     -DCMAKE_INSTALL_PREFIX="$dest/install" \

@@ -20,10 +20,12 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 target=${1:-aarch64-unknown-linux-musl}
 art=$repo/target/cross/$target
-[ -x "$art/uci" ] || { echo "check.sh: $art/uci missing: run scripts/cross.sh $target" >&2; exit 1; }
+[ -x "$art/uci-standalone" ] || { echo "check.sh: $art/uci-standalone missing: run scripts/cross.sh $target" >&2; exit 1; }
+# the target's C compiler, as OpenWrt's TARGET_CC (the launcher is built by
+# Package/ucix-uci/install); libubox.so comes from the cross build
 case $target in
-    aarch64-*) qemu=qemu-aarch64 ;;
-    armv7-*) qemu=qemu-arm ;;
+    aarch64-*) qemu=qemu-aarch64 cc=aarch64-linux-musl-gcc cflags=-mno-outline-atomics ;;
+    armv7-*) qemu=qemu-arm cc=arm-linux-musleabihf-gcc cflags= ;;
     *) echo "check.sh: unknown target $target" >&2; exit 1 ;;
 esac
 
@@ -41,6 +43,10 @@ INSTALL_DATA:=install -m0644
 INSTALL_CONF:=install -m0600
 CP:=cp -fpR
 LN:=ln -sf
+STAGING_DIR:=$(TOPDIR)/staging_dir/target
+TARGET_CC:=$(UCIX_CHECK_CC)
+TARGET_CFLAGS:=$(UCIX_CHECK_CFLAGS)
+TARGET_LDFLAGS:=$(UCIX_CHECK_LDFLAGS)
 EOF
 
 cat >"$top/include/package.mk" <<'EOF'
@@ -78,7 +84,8 @@ RUST_ARCH_DEPENDS:=@(aarch64||arm)
 CARGO_PKG_VARS:=CARGO_BUILD_TARGET=\$(RUSTC_TARGET_ARCH) RUSTFLAGS=-Ctarget-feature=-crt-static
 EOF
 
-mk=(make --no-print-directory -C "$repo/dist/openwrt/ucix" TOPDIR="$top" ROOT="$top/root" UCIX_SRC="$repo")
+mk=(make --no-print-directory -C "$repo/dist/openwrt/ucix" TOPDIR="$top" ROOT="$top/root" UCIX_SRC="$repo"
+    UCIX_CHECK_CC="$cc" UCIX_CHECK_CFLAGS="$cflags" UCIX_CHECK_LDFLAGS="-Wl,-rpath-link,$art/libubox/install/lib")
 fail() { echo "check.sh: $*" >&2; exit 1; }
 
 echo "==> metadata"
@@ -87,6 +94,7 @@ echo "$meta"
 for want in 'ucix-uci PROVIDES=uci' 'ucix-libuci PROVIDES=libuci' 'ucix-libuci-lua PROVIDES=libuci-lua' \
     'ucix-uci CONFLICTS=uci' 'ucix-libuci ABI_VERSION=20130104' 'ucix-uci SECTION=base' \
     'ucix-uci DEPENDS=@(aarch64||arm) +libgcc +ucix-libuci' \
+    'ucix-libuci DEPENDS=@(aarch64||arm) +libgcc +libubox' \
     'ucix-libuci-lua DEPENDS=@(aarch64||arm) +libgcc +ucix-libuci +liblua'; do
     grep -qxF "$want" <<<"$meta" || fail "metadata lacks: $want"
 done
@@ -105,15 +113,15 @@ grep -q -- "cargo build -v --manifest-path $bd/Cargo.toml --profile release --wo
 echo "==> Package/*/install (artifacts of scripts/cross.sh $target)"
 out=$bd/target/$target/release
 mkdir -p "$out"
-cp -P "$art"/uci "$art"/ucix "$art"/libuci.so "$out/"
-# the cross output names the Lua module uci.so; cargo names it libucix_lua.so
-if [ -f "$art/uci.so" ] && [ ! -L "$art/uci.so" ]; then cp "$art/uci.so" "$out/libucix_lua.so"; fi
+# cargo's uci is the standalone one (not installed: the recipe builds the launcher)
+cp -P "$art"/uci-standalone "$out/uci"
+cp -P "$art"/ucix "$art"/libuci.so "$out/"
 "${mk[@]}" install-ucix-libuci install-ucix-uci install-ucix-libuci-lua install-ucix installdev >/dev/null
 (cd "$top/root" && find . \( -type f -o -type l \) | sort) | tee "$top/files.txt"
 for f in ucix-uci/sbin/uci ucix-libuci/lib/libuci.so ucix-libuci-lua/usr/lib/lua/uci.so ucix/usr/bin/ucix \
     ucix/etc/config/ucix ucix/etc/init.d/ucix-serve ucix/etc/dbus-1/system.d/org.ucix.Config.conf \
     ucix/usr/share/dbus-1/system-services/org.ucix.Config.service staging/usr/include/uci.h \
-    staging/usr/include/uci_config.h staging/usr/lib/libuci.so; do
+    staging/usr/include/uci_config.h staging/usr/include/uci_blob.h staging/usr/lib/libuci.so; do
     grep -qxF "./$f" "$top/files.txt" || fail "not installed: $f"
 done
 [ -x "$top/root/ucix/etc/init.d/ucix-serve" ] || fail "init script not executable"
@@ -121,7 +129,9 @@ grep -q '/usr/bin/ucix serve' "$top/root/ucix/etc/init.d/ucix-serve" || fail "in
 grep -q '/usr/bin/ucix' "$top/root/ucix/usr/share/dbus-1/system-services/org.ucix.Config.service" || fail "activation file: @BINDIR@ not replaced"
 
 echo "==> installed /sbin/uci on the installed /etc/config/ucix ($qemu)"
-shown=$("$qemu" -L / -E LD_LIBRARY_PATH="$top/root/ucix-libuci/lib" "$top/root/ucix-uci/sbin/uci" \
+[ -L "$top/root/ucix-libuci-lua/usr/lib/lua/uci.so" ] || fail "the Lua module is not the symlink to libuci.so"
+cmp -s "$top/root/ucix-uci/sbin/uci" "$art/uci-standalone" && fail "/sbin/uci is the standalone binary, not the launcher"
+shown=$("$qemu" -L / -E LD_LIBRARY_PATH="$top/root/ucix-libuci/lib:$art/libubox/install/lib" "$top/root/ucix-uci/sbin/uci" \
     -c "$top/root/ucix/etc/config" -t "$top/delta" -P "$top/state" get ucix.history.keep)
 [ "$shown" = 5 ] || fail "uci get ucix.history.keep printed '$shown'"
 echo "ucix.history.keep=$shown"
