@@ -156,7 +156,12 @@ fn connection_dropped_mid_pull() {
     let child = cmd.spawn().unwrap();
     // the pull has connected and read its device: kill its backend
     wait_for(&with_ext(&stall, ".ready"));
-    let n = pg.psql("dropped", "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'ucix-remote pull dev1'");
+    // (only this test's database: the other tests' devices may be pulling
+    // under the same application name at the same time)
+    let n = pg.psql(
+        "dropped",
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'ucix-remote pull dev1' AND datname = 'dropped'",
+    );
     assert_eq!(n, "1\n");
     std::fs::write(with_ext(&stall, ".go"), "").unwrap();
     let r: common::Run = child.wait_with_output().unwrap().into();

@@ -80,9 +80,10 @@ pub struct Package {
 /// structural changes it cannot follow cheaply.
 #[derive(Debug, Clone, Default)]
 struct Lookup {
-    /// Index of the first section of each name, hashed by that name (the
-    /// names themselves stay in the sections: no copies).
-    names: hashbrown::HashTable<usize>,
+    /// Index of the first section of each name with the hash of that name
+    /// (the names themselves stay in the sections: no copies; the stored
+    /// hash spares a growing table from reading every name again).
+    names: hashbrown::HashTable<(u64, usize)>,
     seeds: hash::Seeds,
     /// Section type → indexes of the sections of that type, ascending.
     types: hash::Map<Vec<u8>, Vec<usize>>,
@@ -100,15 +101,14 @@ impl Lookup {
     /// Index of the first section called `name`.
     fn name(&self, name: &[u8], sections: &[Section]) -> Option<usize> {
         let h = self.seeds.hash_one(name);
-        self.names.find(h, |&j| sections[j].name == name).copied()
+        self.names.find(h, |&(hj, j)| hj == h && sections[j].name == name).map(|&(_, j)| j)
     }
 
     /// Notes section `i`, the last one (`sections` holds those before it).
     fn add(&mut self, i: usize, s: &Section, sections: &[Section]) {
         let h = self.seeds.hash_one(s.name.as_slice());
-        if self.names.find(h, |&j| sections[j].name == s.name).is_none() {
-            let seeds = &self.seeds;
-            self.names.insert_unique(h, i, |&j| seeds.hash_one(sections[j].name.as_slice()));
+        if self.names.find(h, |&(hj, j)| hj == h && sections[j].name == s.name).is_none() {
+            self.names.insert_unique(h, (h, i), |&(hj, _)| hj);
         }
         match self.types.get_mut(&s.stype) {
             Some(v) => v.push(i),

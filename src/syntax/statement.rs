@@ -129,7 +129,7 @@ impl Importer<'_, '_> {
         self.pctx.skip_whitespace();
         loop {
             let Some((s, e)) = self.pctx.keyword() else { return Ok(()) };
-            let word = self.pctx.str_at(s);
+            let word = self.pctx.span(s, e);
             if word[0] == b'#' {
                 return Ok(());
             }
@@ -190,20 +190,20 @@ impl Importer<'_, '_> {
         self.close_section();
         self.ensure_package()?;
         self.pctx.skip_keyword(end, "config without name")?;
-        let t = self.pctx.next_arg(self.r, true, NameRule::None)?;
-        if !valid_type(self.pctx.str_at(t)) {
+        let (t, te) = self.pctx.next_arg_span(self.r, true, NameRule::None)?;
+        if !valid_type(self.pctx.span(t, te)) {
             return Err(self.pctx.error("invalid character in type field"));
         }
-        let n = self.pctx.next_arg(self.r, false, NameRule::Name)?;
+        let (n, ne) = self.pctx.next_arg_span(self.r, false, NameRule::Name)?;
         self.pctx.assert_eol(self.r, self.opts.strict)?;
         let p = self.cur.as_mut().expect("package ensured");
         let internal = !p.has_delta;
-        if self.pctx.str_at(n).is_empty() {
-            self.section = Some(edit::add_section(p, self.pctx.str_at(t), internal));
+        if n == ne {
+            self.section = Some(edit::add_section(p, self.pctx.span(t, te), internal));
             return Ok(());
         }
-        let stype = self.pctx.str_at(t).to_vec();
-        let name = self.pctx.str_at(n).to_vec();
+        let stype = self.pctx.span(t, te).to_vec();
+        let name = self.pctx.span(n, ne).to_vec();
         let existing = p.section_index(&name);
         if let Some(si) = existing {
             if self.opts.strict && p.sections[si].stype != stype {
@@ -230,11 +230,11 @@ impl Importer<'_, '_> {
             return Err(self.pctx.error("option/list command found before the first section"));
         };
         self.pctx.skip_keyword(end, "option without name")?;
-        let n = self.pctx.next_arg(self.r, true, NameRule::Name)?;
-        let v = self.pctx.next_arg(self.r, false, NameRule::None)?;
+        let (n, ne) = self.pctx.next_arg_span(self.r, true, NameRule::Name)?;
+        let (v, ve) = self.pctx.next_arg_span(self.r, false, NameRule::None)?;
         self.pctx.assert_eol(self.r, self.opts.strict)?;
-        let name = self.pctx.str_at(n).to_vec();
-        let value = self.pctx.str_at(v).to_vec();
+        let name = self.pctx.span(n, ne).to_vec();
+        let value = self.pctx.span(v, ve).to_vec();
         let p = self.cur.as_mut().expect("package ensured");
         let internal = !p.has_delta;
         if !list && internal && !value.is_empty() {

@@ -288,6 +288,13 @@ impl Pctx {
 
     /// Extracts the next argument; returns its offset in the buffer.
     pub fn next_arg(&mut self, r: &mut Stream<'_>, required: bool, rule: NameRule) -> Result<usize> {
+        self.next_arg_span(r, required, rule).map(|(val, _)| val)
+    }
+
+    /// [`Pctx::next_arg`], returning where the argument starts and ends in
+    /// the buffer (`str_at(start)` is `span(start, end)`: a decoded argument
+    /// holds no NUL, and one is written at its end).
+    pub fn next_arg_span(&mut self, r: &mut Stream<'_>, required: bool, rule: NameRule) -> Result<(usize, usize)> {
         self.skip_whitespace();
         let val = self.pos;
         let mut target = self.pos;
@@ -302,17 +309,24 @@ impl Pctx {
             if required {
                 return Err(self.error("insufficient arguments"));
             }
-            return Ok(val);
+            return Ok((val, val));
         }
+        let arg = self.span(val, target);
         let ok = match rule {
             NameRule::None => true,
-            NameRule::Name => crate::lookup::valid_name(self.str_at(val)),
-            NameRule::Package => self.str_at(val).iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-'),
+            NameRule::Name => crate::lookup::valid_name(arg),
+            NameRule::Package => arg.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-'),
         };
         if !ok {
             return Err(self.error("invalid character in name field"));
         }
-        Ok(val)
+        Ok((val, target))
+    }
+
+    /// The bytes of the buffer from `start` to `end` (clamped to it).
+    pub fn span(&self, start: usize, end: usize) -> &[u8] {
+        let end = end.min(self.buf.len());
+        self.buf.get(start..end).unwrap_or(&[])
     }
 
     /// Reads one more argument; strict mode refuses a non-empty one.
@@ -386,6 +400,29 @@ mod tests {
         assert_eq!(args(b"x\\\ny\n"), vec![b"xy".to_vec()]);
         assert_eq!(args(b"ab\\\n  cd\n"), vec![b"ab".to_vec(), b"cd".to_vec()]);
         assert_eq!(args(b"\"ab\\\n  cd\"\n"), vec![b"ab  cd".to_vec()]);
+    }
+
+    #[test]
+    fn spans_are_the_decoded_arguments() {
+        for line in [
+            &b"ab'c d'\"e f\"g\n"[..],
+            b"set 'a b' \"c\\\"d\" e\\ f # comment\n",
+            b"x\\\ny z;w\n",
+            b"a;b c#d e\n",
+            b"'' \"\" ; x\n",
+            b"  o\tn 'v'  \n",
+        ] {
+            let mut r = Stream::from_bytes(line);
+            let mut p = Pctx::new();
+            p.start_line(&mut r);
+            for _ in 0..8 {
+                let (s, e) = p.next_arg_span(&mut r, false, NameRule::None).unwrap();
+                assert_eq!(p.span(s, e), p.str_at(s), "{:?}", String::from_utf8_lossy(line));
+                if p.rest_is_empty() {
+                    break;
+                }
+            }
+        }
     }
 
     #[test]

@@ -66,7 +66,7 @@ pub struct blob_attr {
     _opaque: [u8; 0],
 }
 
-/// `struct blobmsg_policy` (libubox), 16 bytes.
+/// `struct blobmsg_policy` (libubox), 16 bytes (8 on 32-bit targets).
 #[repr(C)]
 pub struct blobmsg_policy {
     pub name: *const c_char,
@@ -79,7 +79,8 @@ pub struct uci_blob_param_info {
     pub type_: c_uint,
 }
 
-/// `struct uci_blob_param_list`, 40 bytes plus 8 per `next[]` entry.
+/// `struct uci_blob_param_list`, 40 bytes plus 8 per `next[]` entry (20
+/// plus 4 on 32-bit targets).
 #[repr(C)]
 pub struct uci_blob_param_list {
     pub n_params: c_int,
@@ -90,6 +91,8 @@ pub struct uci_blob_param_list {
     pub next: [*const uci_blob_param_list; 0],
 }
 
+// the C layout on LP64 (x86_64, aarch64) and on ILP32 (arm)
+#[cfg(target_pointer_width = "64")]
 const _: () = {
     assert!(size_of::<blobmsg_policy>() == 16);
     assert!(size_of::<uci_blob_param_info>() == 4);
@@ -99,6 +102,17 @@ const _: () = {
     assert!(core::mem::offset_of!(uci_blob_param_list, validate) == 24);
     assert!(core::mem::offset_of!(uci_blob_param_list, n_next) == 32);
     assert!(core::mem::offset_of!(uci_blob_param_list, next) == 40);
+};
+#[cfg(target_pointer_width = "32")]
+const _: () = {
+    assert!(size_of::<blobmsg_policy>() == 8);
+    assert!(size_of::<uci_blob_param_info>() == 4);
+    assert!(size_of::<uci_blob_param_list>() == 20);
+    assert!(core::mem::offset_of!(uci_blob_param_list, params) == 4);
+    assert!(core::mem::offset_of!(uci_blob_param_list, info) == 8);
+    assert!(core::mem::offset_of!(uci_blob_param_list, validate) == 12);
+    assert!(core::mem::offset_of!(uci_blob_param_list, n_next) == 16);
+    assert!(core::mem::offset_of!(uci_blob_param_list, next) == 20);
 };
 
 /// libubox `enum blobmsg_type` values used here.
