@@ -3,13 +3,13 @@
 
 /// Appends `s` with each `'` replaced by `'\''`.
 pub fn push_escaped(out: &mut Vec<u8>, s: &[u8]) {
-    for &c in s {
-        if c == b'\'' {
-            out.extend_from_slice(b"'\\''");
-        } else {
-            out.push(c);
-        }
+    let mut rest = s;
+    while let Some(i) = memchr::memchr(b'\'', rest) {
+        out.extend_from_slice(&rest[..i]);
+        out.extend_from_slice(b"'\\''");
+        rest = &rest[i + 1..];
     }
+    out.extend_from_slice(rest);
 }
 
 /// Appends `'<escaped s>'`.
@@ -28,5 +28,11 @@ mod tests {
         let mut v = vec![];
         push_quoted(&mut v, b"it's\n\t\\");
         assert_eq!(v, b"'it'\\''s\n\t\\'");
+        let mut v = vec![];
+        push_escaped(&mut v, b"''a'");
+        assert_eq!(v, br"'\'''\''a'\''");
+        let mut v = vec![];
+        push_escaped(&mut v, b"");
+        assert!(v.is_empty());
     }
 }
