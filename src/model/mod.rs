@@ -100,14 +100,18 @@ impl Lookup {
 
     /// Index of the first section called `name`.
     fn name(&self, name: &[u8], sections: &[Section]) -> Option<usize> {
-        let h = self.seeds.hash_one(name);
+        self.find(self.seeds.hash_one(name), name, sections)
+    }
+
+    /// The entry for `name`, whose hash is `h`.
+    fn find(&self, h: u64, name: &[u8], sections: &[Section]) -> Option<usize> {
         self.names.find(h, |&(hj, j)| hj == h && sections[j].name == name).map(|&(_, j)| j)
     }
 
     /// Notes section `i`, the last one (`sections` holds those before it).
     fn add(&mut self, i: usize, s: &Section, sections: &[Section]) {
         let h = self.seeds.hash_one(s.name.as_slice());
-        if self.names.find(h, |&(hj, j)| hj == h && sections[j].name == s.name).is_none() {
+        if self.find(h, &s.name, sections).is_none() {
             self.names.insert_unique(h, (h, i), |&(hj, _)| hj);
         }
         match self.types.get_mut(&s.stype) {

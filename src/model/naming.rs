@@ -13,18 +13,10 @@ pub fn type_hash(stype: &[u8]) -> u32 {
 
 /// The generated name of the `counter`-th section, of type `stype`.
 pub fn anonymous_name(counter: u32, stype: &[u8]) -> Vec<u8> {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+    use std::io::Write;
+    // straight into the name's bytes: no intermediate String
     let mut name = Vec::with_capacity(15);
-    name.extend_from_slice(b"cfg");
-    // %02x: at least two digits
-    let digits = (32 - counter.leading_zeros()).div_ceil(4).max(2);
-    for k in (0..digits).rev() {
-        name.push(HEX[(counter >> (4 * k) & 0xf) as usize]);
-    }
-    let h = type_hash(stype) & 0xffff;
-    for k in (0..4).rev() {
-        name.push(HEX[(h >> (4 * k) & 0xf) as usize]);
-    }
+    let _ = write!(name, "cfg{:02x}{:04x}", counter, type_hash(stype) & 0xffff);
     name
 }
 
