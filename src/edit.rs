@@ -103,33 +103,46 @@ pub fn set(p: &mut Package, ptr: &mut Ptr, internal: bool) -> Result<Effect> {
         }
         eff
     } else {
-        match ptr.s {
-            None => {
-                p.count_section();
-                let si = p.push_section(Section { name: section.clone(), stype: value.clone(), anonymous: false, options: vec![] });
-                ptr.s = Some(si);
-                Effect::SectionCreated(si)
-            }
-            Some(si) => {
-                let sec = &mut p.sections[si];
-                if sec.stype == value {
-                    return Ok(Effect::None);
-                }
-                let eff = if sec.stype.len() == value.len() {
-                    Effect::SectionInPlace(si)
-                } else {
-                    sec.anonymous = false;
-                    Effect::SectionReplaced(si)
-                };
-                p.set_section_type(si, &value);
-                eff
-            }
+        let (eff, si) = put_section(p, ptr.s, &section, &value);
+        ptr.s = Some(si);
+        if eff == Effect::None {
+            return Ok(Effect::None);
         }
+        eff
     };
     record(p, internal, Cmd::Change, &section, ptr.option.as_deref(), Some(&value));
     Ok(effect)
 }
 
+
+/// The section part of [`set`] for a non-empty, valid `stype`: creates
+/// section `name` of that type, or (`si`: it exists) changes its type.
+/// Records nothing. Returns the effect (`None`: it already had that type)
+/// and the section's index. The config parser calls it directly for named
+/// `config` lines of a package without delta tracking.
+pub fn put_section(p: &mut Package, si: Option<usize>, name: &[u8], stype: &[u8]) -> (Effect, usize) {
+    match si {
+        None => {
+            p.count_section();
+            let si = p.push_section(Section { name: name.to_vec(), stype: stype.to_vec(), anonymous: false, options: vec![] });
+            (Effect::SectionCreated(si), si)
+        }
+        Some(si) => {
+            let sec = &mut p.sections[si];
+            if sec.stype == stype {
+                return (Effect::None, si);
+            }
+            let eff = if sec.stype.len() == stype.len() {
+                Effect::SectionInPlace(si)
+            } else {
+                sec.anonymous = false;
+                Effect::SectionReplaced(si)
+            };
+            p.set_section_type(si, stype);
+            (eff, si)
+        }
+    }
+}
 
 /// The option part of [`set`] for a non-empty `value`, by value: sets
 /// option `name` (at `oi`, its index if it exists) of section `si` to the
@@ -219,34 +232,44 @@ pub fn add_list(p: &mut Package, ptr: &mut Ptr, internal: bool) -> Result<Effect
         record(p, internal, Cmd::ListAdd, &section, None, Some(&value));
         return Ok(Effect::None);
     };
-    let sec = &mut p.sections[si];
     if ptr.o.is_none() {
-        ptr.o = sec.option_index(&opt);
+        ptr.o = p.sections[si].option_index(&opt);
     }
-    let effect = match ptr.o {
+    let (effect, oi) = put_list_item(p, si, ptr.o, opt.clone(), value.clone());
+    ptr.o = Some(oi);
+    record(p, internal, Cmd::ListAdd, &section, Some(&opt), Some(&value));
+    Ok(effect)
+}
+
+/// The tree part of [`add_list`], by value: appends `value` to list option
+/// `name` (at `oi`, its index if it exists) of section `si`, creating the
+/// list, or turning a string option into a list of it and `value`. Records
+/// nothing. Returns the effect and the option's index. The config parser
+/// calls it directly for `list` lines of a package without delta tracking.
+pub fn put_list_item(p: &mut Package, si: usize, oi: Option<usize>, name: Vec<u8>, value: Vec<u8>) -> (Effect, usize) {
+    let sec = &mut p.sections[si];
+    match oi {
         None => {
-            sec.options.push(Opt { name: opt.clone(), value: Value::List(vec![value.clone()]) });
+            sec.options.push(Opt { name, value: Value::List(vec![value]) });
             let oi = sec.options.len() - 1;
-            ptr.o = Some(oi);
-            Effect::OptionCreated(si, oi)
+            (Effect::OptionCreated(si, oi), oi)
         }
         Some(oi) => {
             let o = &mut sec.options[oi];
-            match &mut o.value {
+            let eff = match &mut o.value {
                 Value::List(items) => {
-                    items.push(value.clone());
+                    items.push(value);
                     Effect::ListAppended(si, oi)
                 }
                 Value::Str(old) => {
                     let old = std::mem::take(old);
-                    o.value = Value::List(vec![old, value.clone()]);
+                    o.value = Value::List(vec![old, value]);
                     Effect::OptionReplaced(si, oi)
                 }
-            }
+            };
+            (eff, oi)
         }
-    };
-    record(p, internal, Cmd::ListAdd, &section, Some(&opt), Some(&value));
-    Ok(effect)
+    }
 }
 
 /// `uci_del_list`: removes every list item equal to the value.

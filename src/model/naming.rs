@@ -13,11 +13,20 @@ pub fn type_hash(stype: &[u8]) -> u32 {
 
 /// The generated name of the `counter`-th section, of type `stype`.
 pub fn anonymous_name(counter: u32, stype: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    // straight into the name's bytes: no intermediate String
+    // by hand, not `write!`: a load names every anonymous section, and the
+    // formatting machinery cost as much as the rest of adding one
     let mut name = Vec::with_capacity(15);
-    let _ = write!(name, "cfg{:02x}{:04x}", counter, type_hash(stype) & 0xffff);
+    name.extend_from_slice(b"cfg");
+    push_hex(&mut name, counter, 2);
+    push_hex(&mut name, type_hash(stype) & 0xffff, 4);
     name
+}
+
+/// Appends `v` in lowercase hex, zero-padded to `width` digits (`%0<width>x`).
+fn push_hex(out: &mut Vec<u8>, v: u32, width: usize) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let digits = (32 - v.leading_zeros() as usize).div_ceil(4).max(width);
+    out.extend((0..digits).rev().map(|i| DIGITS[((v >> (4 * i)) & 0xf) as usize]));
 }
 
 #[cfg(test)]

@@ -202,14 +202,20 @@ impl Importer<'_, '_> {
             self.section = Some(edit::add_section(p, self.pctx.span(t, te), internal));
             return Ok(());
         }
-        let stype = self.pctx.span(t, te).to_vec();
-        let name = self.pctx.span(n, ne).to_vec();
-        let existing = p.section_index(&name);
+        let existing = p.section_index(self.pctx.span(n, ne));
         if let Some(si) = existing {
-            if self.opts.strict && p.sections[si].stype != stype {
+            if self.opts.strict && p.sections[si].stype != self.pctx.span(t, te) {
                 return Err(self.pctx.error("section of different type overwrites prior section with same name"));
             }
         }
+        if internal {
+            // what `edit::set` does here, without building a pointer
+            let (_, si) = edit::put_section(p, existing, self.pctx.span(n, ne), self.pctx.span(t, te));
+            self.section = Some(si);
+            return Ok(());
+        }
+        let stype = self.pctx.span(t, te).to_vec();
+        let name = self.pctx.span(n, ne).to_vec();
         let mut ptr = Ptr {
             target: Target::Section,
             flags: LOOKUP_DONE,
@@ -237,10 +243,15 @@ impl Importer<'_, '_> {
         let value = self.pctx.span(v, ve).to_vec();
         let p = self.cur.as_mut().expect("package ensured");
         let internal = !p.has_delta;
-        if !list && internal && !value.is_empty() {
-            // what `edit::set` does here, without building a lookup
+        if internal && (list || !value.is_empty()) {
+            // what `edit::add_list` / `edit::set` do here, without building
+            // a pointer
             let oi = p.sections[si].option_index(&name);
-            edit::put_option(p, si, oi, name, value);
+            if list {
+                edit::put_list_item(p, si, oi, name, value);
+            } else {
+                edit::put_option(p, si, oi, name, value);
+            }
             return Ok(());
         }
         let mut ptr = Ptr {

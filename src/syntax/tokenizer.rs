@@ -188,7 +188,9 @@ impl Pctx {
         let Some(rest) = self.buf.get(start..) else { return };
         let n = find(rest).unwrap_or(rest.len());
         if n > 0 {
-            self.buf.copy_within(start..start + n, *target);
+            if *target != start {
+                self.buf.copy_within(start..start + n, *target);
+            }
             *target += n;
             self.pos += n;
         }
@@ -332,6 +334,10 @@ impl Pctx {
     /// Reads one more argument; strict mode refuses a non-empty one.
     pub fn assert_eol(&mut self, r: &mut Stream<'_>, strict: bool) -> Result<()> {
         self.skip_whitespace();
+        if self.cur() == 0 {
+            // the common end of a line: what decoding an empty argument does
+            return Ok(());
+        }
         let v = self.next_arg(r, false, NameRule::None)?;
         if self.ch(v) != 0 && strict {
             return Err(self.error("too many arguments"));

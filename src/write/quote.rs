@@ -3,6 +3,12 @@
 
 /// Appends `s` with each `'` replaced by `'\''`.
 pub fn push_escaped(out: &mut Vec<u8>, s: &[u8]) {
+    // most names and values are short and have no quote: a plain scan is
+    // cheaper there than setting up memchr
+    if s.len() < 32 && !s.iter().any(|&c| c == b'\'') {
+        out.extend_from_slice(s);
+        return;
+    }
     let mut rest = s;
     while let Some(i) = memchr::memchr(b'\'', rest) {
         out.extend_from_slice(&rest[..i]);
