@@ -36,7 +36,7 @@ fn make() -> Option<Setup> {
         let path = common::large("50k/dhcp")?;
         let package = common::parse(&path, "dhcp");
         let (_dir, index) = common::mapped_index(&package);
-        let named: Vec<Vec<u8>> = package.sections.iter().filter(|s| !s.anonymous && s.stype == b"host").map(|s| s.name.clone()).collect();
+        let named: Vec<Vec<u8>> = package.sections.iter().filter(|s| !s.anonymous && s.stype == b"host").map(|s| s.name.to_vec()).collect();
         let names = (0..KEYS).map(|i| named[(i * 7919) % named.len()].clone()).collect();
         let hosts = package.sections.iter().filter(|s| s.stype == b"host").count() as i64;
         let ranks = (0..KEYS as i64).map(|i| (i * 7919) % hosts).collect();

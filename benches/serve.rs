@@ -305,7 +305,7 @@ fn main() {
         let v = hit.index.value(ptr.s?, ptr.o?)?;
         hit.used();
         match v {
-            ucix::model::Value::Str(s) => Some(s),
+            ucix::model::Value::Str(s) => Some(s.to_vec()),
             ucix::model::Value::List(_) => None,
         }
     };

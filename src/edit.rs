@@ -11,7 +11,7 @@
 use crate::delta::{Cmd, Delta};
 use crate::error::{fail, ErrorCode, Result};
 use crate::lookup::{self, valid_type, Ptr, LOOKUP_COMPLETE, LOOKUP_DONE};
-use crate::model::{naming, Opt, Package, Section, Value};
+use crate::model::{naming, Opt, Package, Section, Text, Value};
 
 /// What a mutation did to the tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,12 +58,12 @@ pub fn expand(p: &Package, ptr: &mut Ptr) -> Result<()> {
     }
     if ptr.section.is_none() {
         if let Some(si) = ptr.s {
-            ptr.section = Some(p.sections[si].name.clone());
+            ptr.section = Some(p.sections[si].name.to_vec());
         }
     }
     if ptr.option.is_none() {
         if let (Some(si), Some(oi)) = (ptr.s, ptr.o) {
-            ptr.option = Some(p.sections[si].options[oi].name.clone());
+            ptr.option = Some(p.sections[si].options[oi].name.to_vec());
         }
     }
     Ok(())
@@ -96,7 +96,7 @@ pub fn set(p: &mut Package, ptr: &mut Ptr, internal: bool) -> Result<Effect> {
     let section = ptr.section.clone().unwrap_or_default();
     let effect = if let Some(opt) = ptr.option.clone() {
         let si = ptr.s.expect("checked above");
-        let (eff, oi) = put_option(p, si, ptr.o, opt, value.clone());
+        let (eff, oi) = put_option(p, si, ptr.o, opt.into(), Text::from(&value));
         ptr.o = Some(oi);
         if eff == Effect::None {
             return Ok(Effect::None);
@@ -124,7 +124,7 @@ pub fn put_section(p: &mut Package, si: Option<usize>, name: &[u8], stype: &[u8]
     match si {
         None => {
             p.count_section();
-            let si = p.push_section(Section { name: name.to_vec(), stype: stype.to_vec(), anonymous: false, options: vec![] });
+            let si = p.push_section(Section { name: name.into(), stype: stype.into(), anonymous: false, options: vec![] });
             (Effect::SectionCreated(si), si)
         }
         Some(si) => {
@@ -150,7 +150,7 @@ pub fn put_section(p: &mut Package, si: Option<usize>, name: &[u8], stype: &[u8]
 /// effect (`None`: it already held that value) and the option's index.
 /// The config parser calls it directly for `option` lines of a package
 /// without delta tracking (what [`set`] would do, minus the copies).
-pub fn put_option(p: &mut Package, si: usize, oi: Option<usize>, name: Vec<u8>, value: Vec<u8>) -> (Effect, usize) {
+pub fn put_option(p: &mut Package, si: usize, oi: Option<usize>, name: Text, value: Text) -> (Effect, usize) {
     let sec = &mut p.sections[si];
     match oi {
         None => {
@@ -235,7 +235,7 @@ pub fn add_list(p: &mut Package, ptr: &mut Ptr, internal: bool) -> Result<Effect
     if ptr.o.is_none() {
         ptr.o = p.sections[si].option_index(&opt);
     }
-    let (effect, oi) = put_list_item(p, si, ptr.o, opt.clone(), value.clone());
+    let (effect, oi) = put_list_item(p, si, ptr.o, Text::from(&opt), Text::from(&value));
     ptr.o = Some(oi);
     record(p, internal, Cmd::ListAdd, &section, Some(&opt), Some(&value));
     Ok(effect)
@@ -246,7 +246,7 @@ pub fn add_list(p: &mut Package, ptr: &mut Ptr, internal: bool) -> Result<Effect
 /// list, or turning a string option into a list of it and `value`. Records
 /// nothing. Returns the effect and the option's index. The config parser
 /// calls it directly for `list` lines of a package without delta tracking.
-pub fn put_list_item(p: &mut Package, si: usize, oi: Option<usize>, name: Vec<u8>, value: Vec<u8>) -> (Effect, usize) {
+pub fn put_list_item(p: &mut Package, si: usize, oi: Option<usize>, name: Text, value: Text) -> (Effect, usize) {
     let sec = &mut p.sections[si];
     match oi {
         None => {
@@ -301,7 +301,7 @@ pub fn rename(p: &mut Package, ptr: &mut Ptr, internal: bool) -> Result<Effect> 
     let section = ptr.section.clone().unwrap_or_default();
     record(p, internal, Cmd::Rename, &section, ptr.option.as_deref(), Some(&value));
     match ptr.o {
-        Some(oi) if ptr.option.is_some() => p.sections[si].options[oi].name = value,
+        Some(oi) if ptr.option.is_some() => p.sections[si].options[oi].name = value.into(),
         _ => {
             p.rename_section_at(si, &value);
             p.sections[si].anonymous = false;
@@ -335,7 +335,7 @@ pub fn add_section(p: &mut Package, stype: &[u8], internal: bool) -> usize {
     let n = p.count_section();
     let name = naming::anonymous_name(n, stype);
     record(p, internal, Cmd::Add, &name, None, Some(stype));
-    p.push_section(Section { name, stype: stype.to_vec(), anonymous: true, options: vec![] })
+    p.push_section(Section { name, stype: stype.into(), anonymous: true, options: vec![] })
 }
 
 /// Marks `ptr` as resolved and complete for a section that is known to exist.
@@ -344,7 +344,7 @@ pub fn ptr_for_section(p: &Package, si: usize) -> Ptr {
         target: lookup::Target::Section,
         flags: LOOKUP_DONE | LOOKUP_COMPLETE,
         package: Some(p.name.clone()),
-        section: Some(p.sections[si].name.clone()),
+        section: Some(p.sections[si].name.to_vec()),
         s: Some(si),
         ..Default::default()
     }
@@ -395,7 +395,7 @@ mod tests {
         let mut p = pkg();
         let mut x = ptr(&p, "net.lan.proto=x");
         assert_eq!(add_list(&mut p, &mut x, false).unwrap(), Effect::OptionReplaced(0, 0));
-        assert_eq!(p.sections[0].options[0].value, Value::List(vec![b"static".to_vec(), b"x".to_vec()]));
+        assert_eq!(p.sections[0].options[0].value, Value::List(vec![b"static".into(), b"x".into()]));
         let mut x = ptr(&p, "net.lan.dns=1");
         assert_eq!(delete_ex(&mut p, &mut x, false).unwrap(), Some(Effect::None));
         let mut x = ptr(&p, "net.lan.dns=abc");
@@ -405,7 +405,7 @@ mod tests {
         assert_eq!(p.sections[0].options[1].value, Value::List(vec![]));
         let mut x = ptr(&p, "net.lan.proto=static");
         del_list(&mut p, &mut x, false).unwrap();
-        assert_eq!(p.sections[0].options[0].value, Value::List(vec![b"x".to_vec()]));
+        assert_eq!(p.sections[0].options[0].value, Value::List(vec![b"x".into()]));
     }
 
     #[test]

@@ -162,11 +162,11 @@ fn expected(secs: &[Sec]) -> Package {
     let mut p = Package::new(b"prop");
     for (i, s) in secs.iter().enumerate() {
         let (name, anonymous) = match &s.name {
-            Some(n) => (n.clone(), false),
+            Some(n) => (n.into(), false),
             None => (anonymous_name(i as u32 + 1, &s.stype), true),
         };
-        let options = s.options.iter().map(|(n, v)| Opt { name: n.clone(), value: v.clone() }).collect();
-        p.sections.push(Section { name, stype: s.stype.clone(), anonymous, options });
+        let options = s.options.iter().map(|(n, v)| Opt { name: n.clone().into(), value: v.clone() }).collect();
+        p.sections.push(Section { name: name.into(), stype: s.stype.clone().into(), anonymous, options });
     }
     p.n_section = secs.len() as u32;
     p
@@ -204,8 +204,8 @@ fn stype() -> impl Strategy<Value = Vec<u8>> {
 
 fn option_value() -> impl Strategy<Value = Value> {
     prop_oneof![
-        value(1).prop_map(Value::Str),
-        prop::collection::vec(value(0), 1..4).prop_map(Value::List),
+        value(1).prop_map(|v| Value::Str(v.into())),
+        prop::collection::vec(value(0), 1..4).prop_map(|l| Value::List(l.into_iter().map(Into::into).collect())),
     ]
 }
 

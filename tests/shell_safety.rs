@@ -353,7 +353,7 @@ fn export_with_names_lists_every_section_once() {
     for (label, shell, pre) in shells() {
         let out = run_shell(&env, label, &shell, &pre, &records_script(&env, "pkg"));
         let names: Vec<Vec<u8>> = decode(&out).into_iter().filter(|c| c.keyword == b"config").map(|c| c.args[1].clone()).collect();
-        let anon = |n| ucix::model::naming::anonymous_name(n, b"a");
+        let anon = |n| ucix::model::naming::anonymous_name(n, b"a").into_vec();
         assert_eq!(names, vec![anon(1), anon(2), b"named".to_vec(), anon(4)], "{label}");
     }
 }

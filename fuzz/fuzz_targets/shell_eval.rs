@@ -51,13 +51,13 @@ fn from_values(rest: &[u8]) -> Package {
     let mut items = vec![];
     for (i, v) in rest.split(|&c| c == 0).enumerate() {
         if i % 2 == 0 {
-            options.push(Opt { name: format!("o{i}").into_bytes(), value: Value::Str(v.to_vec()) });
+            options.push(Opt { name: format!("o{i}").into(), value: Value::Str(v.into()) });
         } else {
-            items.push(v.to_vec());
+            items.push(v.into());
         }
     }
-    options.push(Opt { name: b"l".to_vec(), value: Value::List(items) });
-    p.sections.push(Section { name: b"s".to_vec(), stype: b"t".to_vec(), anonymous: false, options });
+    options.push(Opt { name: b"l".into(), value: Value::List(items) });
+    p.sections.push(Section { name: b"s".into(), stype: b"t".into(), anonymous: false, options });
     p
 }
 

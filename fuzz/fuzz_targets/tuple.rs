@@ -39,7 +39,7 @@ fn check_resolved(p: &Package, ptr: &Ptr) {
     check_bounds(p, ptr);
     if ptr.complete() && ptr.section.is_some() {
         let si = ptr.s.expect("complete lookup of a section has its index");
-        assert_eq!(Some(&p.sections[si].name), ptr.section.as_ref());
+        assert_eq!(Some(&p.sections[si].name[..]), ptr.section.as_deref());
         if let Some(o) = &ptr.option {
             let oi = ptr.o.expect("complete lookup of an option has its index");
             assert_eq!(&p.sections[si].options[oi].name, o);

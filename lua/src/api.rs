@@ -144,7 +144,7 @@ fn get_any(lua: Lua, all: bool) -> Ret {
         Some(match (ptr.s, ptr.o) {
             (Some(si), Some(oi)) => Got::Value(p.sections[si].options[oi].value.clone()),
             (Some(si), None) if all => Got::Table(SectionCopy::of(&p.sections[si])),
-            (Some(si), None) => Got::Section(p.sections[si].stype.clone(), p.sections[si].name.clone()),
+            (Some(si), None) => Got::Section(p.sections[si].stype.to_vec(), p.sections[si].name.to_vec()),
             (None, _) => Got::Package(p.sections.iter().map(SectionCopy::of).collect()),
         })
     })?;

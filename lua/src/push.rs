@@ -21,9 +21,9 @@ impl SectionCopy {
     pub fn of(s: &Section) -> SectionCopy {
         SectionCopy {
             anonymous: s.anonymous,
-            stype: s.stype.clone(),
-            name: s.name.clone(),
-            options: s.options.iter().map(|o| (o.name.clone(), o.value.clone())).collect(),
+            stype: s.stype.to_vec(),
+            name: s.name.to_vec(),
+            options: s.options.iter().map(|o| (o.name.to_vec(), o.value.clone())).collect(),
         }
     }
 }
@@ -37,10 +37,10 @@ pub fn value(lua: Lua, v: &Value) {
 }
 
 /// An array table of strings.
-pub fn strings(lua: Lua, items: &[Vec<u8>]) {
+pub fn strings<B: AsRef<[u8]>>(lua: Lua, items: &[B]) {
     let t = lua.new_table(0, 0);
     for (i, it) in items.iter().enumerate() {
-        lua.push_bytes(it);
+        lua.push_bytes(it.as_ref());
         lua.set_index(t, i as i32 + 1);
     }
 }

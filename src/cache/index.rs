@@ -285,12 +285,12 @@ impl Index {
     /// The value of option `oi` of section `si`, copied.
     pub fn value(&self, si: usize, oi: usize) -> Option<Value> {
         Some(match self.value_ref(si, oi)? {
-            ValueRef::Str(s) => Value::Str(s.to_vec()),
+            ValueRef::Str(s) => Value::Str(s.into()),
             ValueRef::List(first, n) => {
                 let items = self.range_in(Table::Items, first as usize, n as usize)?;
                 let mut v = Vec::with_capacity(items.len());
                 for i in items {
-                    v.push(self.item(i)?.to_vec());
+                    v.push(self.item(i)?.into());
                 }
                 Value::List(v)
             }
@@ -338,7 +338,7 @@ impl Index {
             for g in range {
                 let o = self.rec(&d, Table::Options, g)?;
                 let value = match field(o, 8) {
-                    0 => Value::Str(self.string(&d, o, 12)?.to_vec()),
+                    0 => Value::Str(self.string(&d, o, 12)?.into()),
                     1 => {
                         let (first, k) = (field(o, 12) as usize, field(o, 16) as usize);
                         if first != next_item {
@@ -349,7 +349,7 @@ impl Index {
                         next_item = items.end;
                         let mut v = Vec::with_capacity(k);
                         for i in items {
-                            v.push(self.string(&d, self.rec(&d, Table::Items, i)?, 0)?.to_vec());
+                            v.push(self.string(&d, self.rec(&d, Table::Items, i)?, 0)?.into());
                         }
                         Value::List(v)
                     }
@@ -358,11 +358,11 @@ impl Index {
                         return None;
                     }
                 };
-                options.push(Opt { name: self.string(&d, o, 0)?.to_vec(), value });
+                options.push(Opt { name: self.string(&d, o, 0)?.into(), value });
             }
             p.push_section(Section {
-                name: self.string(&d, r, 0)?.to_vec(),
-                stype: self.string(&d, t, 0)?.to_vec(),
+                name: self.string(&d, r, 0)?.into(),
+                stype: self.string(&d, t, 0)?.into(),
                 anonymous: field(r, 20) != 0,
                 options,
             });

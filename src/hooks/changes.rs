@@ -198,9 +198,9 @@ mod tests {
     fn touched_sections_give_the_full_diff() {
         let a = p("config interface 'lan'\n\toption proto 'static'\n\tlist dns 1.1.1.1\nconfig interface 'wan'\n\toption x y\nconfig t 'z'\n");
         let mut b = a.clone();
-        b.sections[0].options[0].value = Value::Str(b"dhcp".to_vec());
+        b.sections[0].options[0].value = Value::Str(b"dhcp".into());
         b.sections[0].options.remove(1);
-        b.sections[1].options.push(crate::model::Opt { name: b"n".to_vec(), value: Value::List(vec![b"1".to_vec()]) });
+        b.sections[1].options.push(crate::model::Opt { name: b"n".into(), value: Value::List(vec![b"1".into()]) });
         let old = vec![(1, a.sections[1].clone()), (0, a.sections[0].clone()), (2, a.sections[2].clone())];
         assert_eq!(diff_sections(&old, &b), diff(Some(&a), Some(&b)));
         assert_eq!(diff_sections(&old, &b).len(), 3);

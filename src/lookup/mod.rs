@@ -178,7 +178,7 @@ impl Sections for Package {
     }
 
     fn section_name(&self, si: usize) -> Vec<u8> {
-        self.sections[si].name.clone()
+        self.sections[si].name.to_vec()
     }
 
     fn type_count(&self, stype: &[u8]) -> usize {

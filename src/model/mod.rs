@@ -9,6 +9,9 @@
 
 pub mod hash;
 pub mod naming;
+pub mod text;
+
+pub use text::Text;
 
 use std::cell::RefCell;
 use std::hash::BuildHasher;
@@ -18,8 +21,8 @@ use crate::delta::Delta;
 /// An option value: a string or a list of strings (bytes, not UTF-8).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
-    Str(Vec<u8>),
-    List(Vec<Vec<u8>>),
+    Str(Text),
+    List(Vec<Text>),
 }
 
 impl Value {
@@ -30,14 +33,14 @@ impl Value {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Opt {
-    pub name: Vec<u8>,
+    pub name: Text,
     pub value: Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
-    pub name: Vec<u8>,
-    pub stype: Vec<u8>,
+    pub name: Text,
+    pub stype: Text,
     /// Declared without a name (its name was generated).
     pub anonymous: bool,
     pub options: Vec<Opt>,
@@ -86,7 +89,7 @@ struct Lookup {
     names: hashbrown::HashTable<(u64, usize)>,
     seeds: hash::Seeds,
     /// Section type → indexes of the sections of that type, ascending.
-    types: hash::Map<Vec<u8>, Vec<usize>>,
+    types: hash::Map<Text, Vec<usize>>,
 }
 
 impl Lookup {
@@ -192,13 +195,13 @@ impl Package {
     }
 
     pub fn rename_section_at(&mut self, i: usize, name: &[u8]) {
-        self.sections[i].name = name.to_vec();
+        self.sections[i].name = name.into();
         self.invalidate_index();
     }
 
     /// Changes the type of section `i`.
     pub fn set_section_type(&mut self, i: usize, stype: &[u8]) {
-        self.sections[i].stype = stype.to_vec();
+        self.sections[i].stype = stype.into();
         self.invalidate_index();
     }
 

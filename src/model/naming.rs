@@ -2,6 +2,8 @@
 //! `cfg` + `%02x` of the package's section counter + `%04x` of the low 16 bits
 //! of the djb2 hash (signed-char arithmetic) of the section type.
 
+use super::Text;
+
 /// djb2 over signed chars, masked to 31 bits.
 pub fn type_hash(stype: &[u8]) -> u32 {
     let mut h: u32 = 5381;
@@ -12,18 +14,17 @@ pub fn type_hash(stype: &[u8]) -> u32 {
 }
 
 /// The generated name of the `counter`-th section, of type `stype`.
-pub fn anonymous_name(counter: u32, stype: &[u8]) -> Vec<u8> {
+pub fn anonymous_name(counter: u32, stype: &[u8]) -> Text {
     // by hand, not `write!`: a load names every anonymous section, and the
     // formatting machinery cost as much as the rest of adding one
-    let mut name = Vec::with_capacity(15);
-    name.extend_from_slice(b"cfg");
+    let mut name = Text::from(b"cfg");
     push_hex(&mut name, counter, 2);
     push_hex(&mut name, type_hash(stype) & 0xffff, 4);
     name
 }
 
 /// Appends `v` in lowercase hex, zero-padded to `width` digits (`%0<width>x`).
-fn push_hex(out: &mut Vec<u8>, v: u32, width: usize) {
+fn push_hex(out: &mut Text, v: u32, width: usize) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let digits = (32 - v.leading_zeros() as usize).div_ceil(4).max(width);
     out.extend((0..digits).rev().map(|i| DIGITS[((v >> (4 * i)) & 0xf) as usize]));

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{Opt, Package, Section, Value};
+use crate::model::{Opt, Package, Section, Text, Value};
 
 /// `(package, section, option)`; the section and option are empty for a
 /// package item, the option for a section item (UCI names are never empty).
@@ -65,21 +65,21 @@ pub fn from_packages<'a>(pkgs: impl IntoIterator<Item = &'a Package>) -> State {
 pub fn add_package(st: &mut State, p: &Package) {
     let mut order = vec![];
     for s in &p.sections {
-        let skey = (p.name.clone(), s.name.clone(), vec![]);
+        let skey = (p.name.clone(), s.name.to_vec(), vec![]);
         if st.contains_key(&skey) {
             continue;
         }
-        order.push(s.name.clone());
+        order.push(s.name.to_vec());
         let mut opts = vec![];
         for o in &s.options {
-            let okey = (p.name.clone(), s.name.clone(), o.name.clone());
+            let okey = (p.name.clone(), s.name.to_vec(), o.name.to_vec());
             if st.contains_key(&okey) {
                 continue;
             }
-            opts.push(o.name.clone());
+            opts.push(o.name.to_vec());
             st.insert(okey, Item::Value(o.value.clone()));
         }
-        st.insert(skey, Item::Section { stype: s.stype.clone(), anonymous: s.anonymous, order: opts });
+        st.insert(skey, Item::Section { stype: s.stype.to_vec(), anonymous: s.anonymous, order: opts });
     }
     st.insert((p.name.clone(), vec![], vec![]), Item::Package { order });
 }
@@ -113,7 +113,7 @@ pub fn to_package(st: &State, name: &[u8]) -> Option<Package> {
     }
     for sname in sections {
         let Some(Item::Section { stype, anonymous, order }) = st.get(&(name.to_vec(), sname.clone(), vec![])) else { continue };
-        let mut sec = Section { name: sname.clone(), stype: stype.clone(), anonymous: *anonymous, options: vec![] };
+        let mut sec = Section { name: sname.clone().into(), stype: stype.clone().into(), anonymous: *anonymous, options: vec![] };
         let prefix = (name.to_vec(), sname.clone(), vec![]);
         let present: Vec<(Vec<u8>, Value)> = st
             .range(prefix..)
@@ -131,7 +131,7 @@ pub fn to_package(st: &State, name: &[u8]) -> Option<Package> {
             }
             if let Some((_, v)) = present.iter().find(|(n, _)| n == o) {
                 done.insert(o.clone());
-                sec.options.push(Opt { name: o.clone(), value: v.clone() });
+                sec.options.push(Opt { name: o.clone().into(), value: v.clone() });
             }
         }
         p.count_section();
@@ -190,10 +190,10 @@ pub fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
 }
 
 /// Appends a counted list of byte strings.
-pub fn put_list(out: &mut Vec<u8>, l: &[Vec<u8>]) {
+pub fn put_list<B: AsRef<[u8]>>(out: &mut Vec<u8>, l: &[B]) {
     out.extend_from_slice(&(l.len() as u32).to_be_bytes());
     for b in l {
-        put_bytes(out, b);
+        put_bytes(out, b.as_ref());
     }
 }
 
@@ -267,8 +267,8 @@ pub fn decode_item(kind: &str, data: &[u8]) -> Option<Item> {
             let anonymous = l.next()? == b"1";
             Item::Section { stype, anonymous, order: l.collect() }
         }
-        "s" => Item::Value(Value::Str(data.to_vec())),
-        "l" => Item::Value(Value::List(list()?)),
+        "s" => Item::Value(Value::Str(data.into())),
+        "l" => Item::Value(Value::List(list()?.into_iter().map(Text::from).collect())),
         _ => return None,
     })
 }
@@ -325,7 +325,7 @@ mod tests {
         let p = parse_package(NET, b"network", true).unwrap();
         let a = from_packages([&p]);
         let mut b = a.clone();
-        b.insert((b"network".to_vec(), b"lan".to_vec(), b"proto".to_vec()), Item::Value(Value::Str(b"dhcp".to_vec())));
+        b.insert((b"network".to_vec(), b"lan".to_vec(), b"proto".to_vec()), Item::Value(Value::Str(b"dhcp".into())));
         let d = diff(&a, &b);
         assert_eq!(d.len(), 1);
         let mut c = a.clone();
@@ -339,7 +339,7 @@ mod tests {
         for it in [
             Item::Package { order: vec![b"a".to_vec(), b"".to_vec()] },
             Item::Section { stype: b"t".to_vec(), anonymous: true, order: vec![b"o".to_vec()] },
-            Item::Value(Value::Str(b"\0\xff'".to_vec())),
+            Item::Value(Value::Str(b"\0\xff'".into())),
             Item::Value(Value::List(vec![])),
         ] {
             assert_eq!(decode_item(kind(Some(&it)), &encode_item(&it)), Some(it));

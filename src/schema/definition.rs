@@ -84,15 +84,15 @@ impl StepSpec {
     pub fn get(&self, name: &str) -> Option<&[u8]> {
         match &self.section.option(name.as_bytes())?.value {
             Value::Str(s) => Some(s),
-            Value::List(l) => l.first().map(Vec::as_slice),
+            Value::List(l) => l.first().map(|t| t.as_slice()),
         }
     }
 
     /// A parameter given as a list (or a single option), in order.
     pub fn list(&self, name: &str) -> Vec<Vec<u8>> {
         match self.section.option(name.as_bytes()).map(|o| &o.value) {
-            Some(Value::Str(s)) => vec![s.clone()],
-            Some(Value::List(l)) => l.clone(),
+            Some(Value::Str(s)) => vec![s.to_vec()],
+            Some(Value::List(l)) => l.iter().map(|t| t.to_vec()).collect(),
             None => vec![],
         }
     }
@@ -236,8 +236,8 @@ pub fn split_spec(t: &[u8]) -> Option<(Vec<u8>, Vec<u8>, Option<Vec<u8>>)> {
 
 fn values(s: &Section, name: &str) -> Vec<Vec<u8>> {
     match s.option(name.as_bytes()).map(|o| &o.value) {
-        Some(Value::Str(v)) => vec![v.clone()],
-        Some(Value::List(l)) => l.clone(),
+        Some(Value::Str(v)) => vec![v.to_vec()],
+        Some(Value::List(l)) => l.iter().map(|t| t.to_vec()).collect(),
         None => vec![],
     }
 }

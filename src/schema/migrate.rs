@@ -190,12 +190,12 @@ fn section_names(p: &Package, step: &StepSpec) -> Vec<Vec<u8>> {
             return vec![];
         }
         return match ptr.s {
-            Some(si) if step.get("type").is_none_or(|t| p.sections[si].stype == t) => vec![p.sections[si].name.clone()],
+            Some(si) if step.get("type").is_none_or(|t| p.sections[si].stype == t) => vec![p.sections[si].name.to_vec()],
             _ => vec![],
         };
     }
     let t = step.get("type").unwrap_or_default();
-    p.sections.iter().filter(|s| s.stype == t).map(|s| s.name.clone()).collect()
+    p.sections.iter().filter(|s| s.stype == t).map(|s| s.name.to_vec()).collect()
 }
 
 fn ptr(p: &Package, section: &[u8], option: Option<&[u8]>, value: Option<&[u8]>) -> Ptr {
@@ -217,22 +217,22 @@ fn is_unset(v: &Option<Value>) -> bool {
     match v {
         None => true,
         Some(Value::Str(s)) => s.is_empty(),
-        Some(Value::List(l)) => l.iter().all(Vec::is_empty),
+        Some(Value::List(l)) => l.iter().all(|t| t.is_empty()),
     }
 }
 
 /// Replaces the option by `items` (a list, or a string when `as_list` is false).
-fn put(p: &mut Package, sec: &[u8], opt: &[u8], items: &[Vec<u8>], as_list: bool) -> crate::Result<()> {
+fn put<B: AsRef<[u8]>>(p: &mut Package, sec: &[u8], opt: &[u8], items: &[B], as_list: bool) -> crate::Result<()> {
     let existing = p.section(sec).and_then(|s| s.option(opt)).map(|o| o.value.is_list());
     if existing == Some(true) || (existing.is_some() && as_list) {
         edit::delete(p, &mut ptr(p, sec, Some(opt), None), false)?;
     }
     if as_list {
         for it in items {
-            edit::add_list(p, &mut ptr(p, sec, Some(opt), Some(it)), false)?;
+            edit::add_list(p, &mut ptr(p, sec, Some(opt), Some(it.as_ref())), false)?;
         }
     } else if let Some(v) = items.first() {
-        edit::set(p, &mut ptr(p, sec, Some(opt), Some(v)), false)?;
+        edit::set(p, &mut ptr(p, sec, Some(opt), Some(v.as_ref())), false)?;
     }
     Ok(())
 }
@@ -284,7 +284,7 @@ fn apply_step(p: &mut Package, step: &StepSpec) -> crate::Result<()> {
                 }
                 lookup::resolve(p, &mut dp, true)?;
                 let dname = match dp.s {
-                    Some(si) => p.sections[si].name.clone(),
+                    Some(si) => p.sections[si].name.to_vec(),
                     None => match step.get("to_type") {
                         Some(t) if lookup::valid_name(&dsec) => {
                             edit::set(p, &mut ptr(p, &dsec, None, Some(t)), false)?;
@@ -339,7 +339,7 @@ fn apply_step(p: &mut Package, step: &StepSpec) -> crate::Result<()> {
                     .into_iter()
                     .filter_map(|m| m.iter().position(|&c| c == b'=').map(|i| (m[..i].to_vec(), m[i + 1..].to_vec())))
                     .collect();
-                let conv = |x: &Vec<u8>| map.iter().find(|(a, _)| a == x).map(|(_, b)| b.clone()).unwrap_or_else(|| x.clone());
+                let conv = |x: &[u8]| map.iter().find(|(a, _)| a == x).map(|(_, b)| b.clone()).unwrap_or_else(|| x.to_vec());
                 match cur {
                     Some(Value::Str(s)) => {
                         let n = conv(&s);
@@ -348,7 +348,7 @@ fn apply_step(p: &mut Package, step: &StepSpec) -> crate::Result<()> {
                         }
                     }
                     Some(Value::List(l)) => {
-                        let n: Vec<Vec<u8>> = l.iter().map(conv).collect();
+                        let n: Vec<Vec<u8>> = l.iter().map(|x| conv(x)).collect();
                         if n != l {
                             put(p, &sec, o, &n, true)?;
                         }

@@ -137,7 +137,7 @@ pub fn value_ok(spec: &OptionSpec, value: &[u8], resolver: &dyn Resolver) -> boo
 fn non_empty(v: &Value) -> Vec<&[u8]> {
     match v {
         Value::Str(s) => [s.as_slice()].into_iter().filter(|s| !s.is_empty()).collect(),
-        Value::List(l) => l.iter().map(Vec::as_slice).filter(|s| !s.is_empty()).collect(),
+        Value::List(l) => l.iter().map(|t| t.as_slice()).filter(|s| !s.is_empty()).collect(),
     }
 }
 
@@ -155,8 +155,8 @@ pub fn check_section(
     let s = &p.sections[si];
     let issue = |option: Option<&[u8]>, problem, expected: Option<&[u8]>, value: Option<&[u8]>| Issue {
         package: p.name.clone(),
-        section: s.name.clone(),
-        stype: s.stype.clone(),
+        section: s.name.to_vec(),
+        stype: s.stype.to_vec(),
         index,
         option: option.map(<[u8]>::to_vec),
         problem,

@@ -40,7 +40,7 @@ pub fn parse(text: &[u8]) -> Versions {
         };
         let (Some(name), Some(ver)) = (get(b"name"), get(b"version")) else { continue };
         if let Some(n) = std::str::from_utf8(&ver).ok().and_then(|t| t.parse::<u32>().ok()) {
-            v.insert(name, n);
+            v.insert(name.to_vec(), n);
         }
     }
     v
@@ -58,11 +58,11 @@ pub fn render(v: &Versions) -> Vec<u8> {
         let n = p.count_section();
         p.push_section(Section {
             name: crate::model::naming::anonymous_name(n, b"package"),
-            stype: b"package".to_vec(),
+            stype: b"package".into(),
             anonymous: true,
             options: vec![
-                Opt { name: b"name".to_vec(), value: Value::Str(name.clone()) },
-                Opt { name: b"version".to_vec(), value: Value::Str(ver.to_string().into_bytes()) },
+                Opt { name: b"name".into(), value: Value::Str(name.clone().into()) },
+                Opt { name: b"version".into(), value: Value::Str(ver.to_string().into_bytes().into()) },
             ],
         });
     }

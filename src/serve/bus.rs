@@ -183,13 +183,13 @@ fn section_out(s: &Section, index: usize) -> HashMap<String, OwnedValue> {
 fn value_in(name: &str, v: &Value<'_>) -> OpResult<model::Value> {
     let bad = || err(Kind::InvalidArgs, format!("value of {name}: a string or an array of strings is expected"));
     match v {
-        Value::Str(s) => Ok(model::Value::Str(s.as_str().as_bytes().to_vec())),
+        Value::Str(s) => Ok(model::Value::Str(s.as_str().as_bytes().into())),
         Value::Value(inner) => value_in(name, inner),
         Value::Array(a) => {
             let mut out = vec![];
             for i in a.iter() {
                 match i {
-                    Value::Str(s) => out.push(s.as_str().as_bytes().to_vec()),
+                    Value::Str(s) => out.push(s.as_str().as_bytes().into()),
                     _ => return bad(),
                 }
             }

@@ -715,7 +715,7 @@ mod tests {
         assert_eq!(fs::read(path(&join(&base, b"delta/net"))).unwrap(), b"net.x.o='2'\n");
         let i = c.revert(i, Some(b"x"), None).unwrap();
         assert_eq!(fs::read(path(&join(&base, b"delta/net"))).unwrap(), b"");
-        assert_eq!(c.packages[i].sections[0].options[0].value, crate::model::Value::Str(b"1".to_vec()));
+        assert_eq!(c.packages[i].sections[0].options[0].value, crate::model::Value::Str(b"1".into()));
         let i = c.commit(i, false).unwrap();
         // nothing applied: the file keeps its comment
         assert!(fs::read_to_string(path(&join(&conf, b"net"))).unwrap().contains("# comment"));

@@ -5,7 +5,7 @@ use super::tokenizer::{NameRule, Pctx};
 use crate::edit;
 use crate::error::{Error, ErrorCode, Result};
 use crate::lookup::{valid_type, Ptr, Target, LOOKUP_DONE};
-use crate::model::Package;
+use crate::model::{Package, Text};
 
 /// How to import a stream.
 #[derive(Debug, Clone, Default)]
@@ -239,13 +239,13 @@ impl Importer<'_, '_> {
         let (n, ne) = self.pctx.next_arg_span(self.r, true, NameRule::Name)?;
         let (v, ve) = self.pctx.next_arg_span(self.r, false, NameRule::None)?;
         self.pctx.assert_eol(self.r, self.opts.strict)?;
-        let name = self.pctx.span(n, ne).to_vec();
-        let value = self.pctx.span(v, ve).to_vec();
         let p = self.cur.as_mut().expect("package ensured");
         let internal = !p.has_delta;
-        if internal && (list || !value.is_empty()) {
+        if internal && (list || !self.pctx.span(v, ve).is_empty()) {
             // what `edit::add_list` / `edit::set` do here, without building
             // a pointer
+            let name = Text::from(self.pctx.span(n, ne));
+            let value = Text::from(self.pctx.span(v, ve));
             let oi = p.sections[si].option_index(&name);
             if list {
                 edit::put_list_item(p, si, oi, name, value);
@@ -254,11 +254,13 @@ impl Importer<'_, '_> {
             }
             return Ok(());
         }
+        let name = self.pctx.span(n, ne).to_vec();
+        let value = self.pctx.span(v, ve).to_vec();
         let mut ptr = Ptr {
             target: Target::Option,
             flags: LOOKUP_DONE,
             package: Some(p.name.clone()),
-            section: Some(p.sections[si].name.clone()),
+            section: Some(p.sections[si].name.to_vec()),
             s: Some(si),
             o: p.sections[si].option_index(&name),
             option: Some(name),
@@ -319,10 +321,10 @@ mod tests {
         let p = parse_package(b"config foo bar; option a b\n", b"t", true).unwrap();
         assert!(p.sections[0].options.is_empty());
         let p = parse_package(b"config foo \"bar\";option c d\n", b"t", true).unwrap();
-        assert_eq!(p.sections[0].options[0].value, Value::Str(b"d".to_vec()));
+        assert_eq!(p.sections[0].options[0].value, Value::Str(b"d".into()));
         let p = parse_package(b"config foo bar\noption a x\noption a ''\nlist l\n", b"t", true).unwrap();
-        assert_eq!(p.sections[0].options[0].value, Value::Str(b"x".to_vec()));
-        assert_eq!(p.sections[0].options[1].value, Value::List(vec![vec![]]));
+        assert_eq!(p.sections[0].options[0].value, Value::Str(b"x".into()));
+        assert_eq!(p.sections[0].options[1].value, Value::List(vec![vec![].into()]));
     }
 
     #[test]

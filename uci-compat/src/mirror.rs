@@ -90,7 +90,7 @@ unsafe fn sync_delta_list(head: *mut uci_list, core: &[Delta], n: &mut usize) {
 ///
 /// # Safety
 /// `o` is a live list option made here.
-unsafe fn sync_items(o: *mut uci_option, items: &[Vec<u8>]) {
+unsafe fn sync_items(o: *mut uci_option, items: &[ucix::model::Text]) {
     // SAFETY: guaranteed by the caller: `v.list` is the live member.
     unsafe {
         let head = &raw mut (*o).v.list;
@@ -425,7 +425,7 @@ impl PkgMirror {
         let mut old: Vec<Option<SecMirror>> = old.into_iter().map(Some).collect();
         let mut secs = Vec::with_capacity(p.sections.len());
         for s in &p.sections {
-            let reuse = by_name.get_mut(&s.name).and_then(|q| q.pop_front());
+            let reuse = by_name.get_mut(&s.name[..]).and_then(|q| q.pop_front());
             match reuse {
                 Some(k) => {
                     let m = old[k].take().expect("each old section is reused once");

@@ -352,8 +352,8 @@ fn enforce_value(ctx: &mut Context, catalog: &Catalog, tuple: &[u8]) -> Vec<Stri
     }
     let issue = Issue {
         package: pkg,
-        section: sec.name.clone(),
-        stype: sec.stype.clone(),
+        section: sec.name.to_vec(),
+        stype: sec.stype.to_vec(),
         index: p.type_index(si),
         option: Some(opt),
         problem: validate::Problem::Invalid,
