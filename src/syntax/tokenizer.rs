@@ -118,7 +118,7 @@ impl Pctx {
         loop {
             self.buf[ofs] = 0;
             let room = self.buf.len() - ofs - 1;
-            let n = r.fgets(&mut self.buf[ofs..ofs + room]);
+            let (n, nul) = r.fgets(&mut self.buf[ofs..ofs + room]);
             if n == 0 {
                 return;
             }
@@ -127,7 +127,7 @@ impl Pctx {
                 return;
             }
             // a NUL inside the line ends it there, as for C strings
-            let slen = memchr::memchr(0, &self.buf[ofs..ofs + n]).unwrap_or(n);
+            let slen = nul.unwrap_or(n);
             ofs += slen;
             self.buf_filled = ofs;
             if self.buf[ofs - 1] == b'\n' {
