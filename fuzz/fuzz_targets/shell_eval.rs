@@ -51,7 +51,7 @@ fn from_values(rest: &[u8]) -> Package {
     let mut items = vec![];
     for (i, v) in rest.split(|&c| c == 0).enumerate() {
         if i % 2 == 0 {
-            options.push(Opt { name: format!("o{i}").into(), value: Value::Str(v.into()) });
+            options.push(Opt { name: format!("o{i}").as_str().into(), value: Value::Str(v.into()) });
         } else {
             items.push(v.into());
         }

@@ -20,10 +20,6 @@ pub const INLINE: usize = 24;
 pub struct Text(SmallVec<[u8; INLINE]>);
 
 impl Text {
-    pub fn new() -> Text {
-        Text(SmallVec::new())
-    }
-
     pub fn as_slice(&self) -> &[u8] {
         &self.0
     }
@@ -31,14 +27,6 @@ impl Text {
     /// The bytes as a vector (a copy).
     pub fn into_vec(self) -> Vec<u8> {
         self.0.into_vec()
-    }
-
-    pub fn push(&mut self, c: u8) {
-        self.0.push(c);
-    }
-
-    pub fn extend_from_slice(&mut self, s: &[u8]) {
-        self.0.extend_from_slice(s);
     }
 
     /// Whether the bytes live on the heap (longer than [`INLINE`]).
@@ -106,37 +94,9 @@ impl From<&str> for Text {
     }
 }
 
-impl From<String> for Text {
-    fn from(s: String) -> Text {
-        Text::from(s.into_bytes())
-    }
-}
-
-impl From<Text> for Vec<u8> {
-    fn from(t: Text) -> Vec<u8> {
-        t.into_vec()
-    }
-}
-
-impl FromIterator<u8> for Text {
-    fn from_iter<I: IntoIterator<Item = u8>>(it: I) -> Text {
-        Text(it.into_iter().collect())
-    }
-}
-
 impl Extend<u8> for Text {
     fn extend<I: IntoIterator<Item = u8>>(&mut self, it: I) {
         self.0.extend(it);
-    }
-}
-
-impl std::io::Write for Text {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 
@@ -193,7 +153,7 @@ mod tests {
         assert_eq!(long.len(), INLINE + 1);
         assert_eq!(Text::from(&b"lan"[..]), *b"lan");
         assert_eq!(b"lan".to_vec(), Text::from("lan"));
-        assert_eq!(Text::new(), b"");
+        assert_eq!(Text::default(), b"");
     }
 
     #[test]

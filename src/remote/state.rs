@@ -113,7 +113,7 @@ pub fn to_package(st: &State, name: &[u8]) -> Option<Package> {
     }
     for sname in sections {
         let Some(Item::Section { stype, anonymous, order }) = st.get(&(name.to_vec(), sname.clone(), vec![])) else { continue };
-        let mut sec = Section { name: sname.clone().into(), stype: stype.clone().into(), anonymous: *anonymous, options: vec![] };
+        let mut sec = Section { name: Text::from(&sname), stype: Text::from(stype), anonymous: *anonymous, options: vec![] };
         let prefix = (name.to_vec(), sname.clone(), vec![]);
         let present: Vec<(Vec<u8>, Value)> = st
             .range(prefix..)
@@ -131,7 +131,7 @@ pub fn to_package(st: &State, name: &[u8]) -> Option<Package> {
             }
             if let Some((_, v)) = present.iter().find(|(n, _)| n == o) {
                 done.insert(o.clone());
-                sec.options.push(Opt { name: o.clone().into(), value: v.clone() });
+                sec.options.push(Opt { name: Text::from(o), value: v.clone() });
             }
         }
         p.count_section();

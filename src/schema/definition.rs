@@ -90,11 +90,7 @@ impl StepSpec {
 
     /// A parameter given as a list (or a single option), in order.
     pub fn list(&self, name: &str) -> Vec<Vec<u8>> {
-        match self.section.option(name.as_bytes()).map(|o| &o.value) {
-            Some(Value::Str(s)) => vec![s.to_vec()],
-            Some(Value::List(l)) => l.iter().map(|t| t.to_vec()).collect(),
-            None => vec![],
-        }
+        values(&self.section, name)
     }
 
     /// The action name.

@@ -35,11 +35,11 @@ pub fn parse(text: &[u8]) -> Versions {
     let Ok(p) = crate::syntax::statement::parse_package(text, b"versions", false) else { return v };
     for s in p.sections.iter().filter(|s| s.stype == b"package") {
         let get = |n: &[u8]| match s.option(n).map(|o| &o.value) {
-            Some(Value::Str(x)) => Some(x.clone()),
+            Some(Value::Str(x)) => Some(x.as_slice()),
             _ => None,
         };
         let (Some(name), Some(ver)) = (get(b"name"), get(b"version")) else { continue };
-        if let Some(n) = std::str::from_utf8(&ver).ok().and_then(|t| t.parse::<u32>().ok()) {
+        if let Some(n) = std::str::from_utf8(ver).ok().and_then(|t| t.parse::<u32>().ok()) {
             v.insert(name.to_vec(), n);
         }
     }
